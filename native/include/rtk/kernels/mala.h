@@ -1,0 +1,126 @@
+// Metropolis-adjusted Langevin (Algorithm 2 of Huang et al. 2024; rtk-math.md "Inner MALA"):
+// the Metropolis–Hastings test of a proposal z' = z - tau grad g(z) + sqrt(2 tau) xi.
+//   la = g(z) - g(z') + ( ||z' - z + tau grad g(z)||^2 - ||z - z' + tau grad g(z')||^2 ) / (4 tau)
+// g(z') - g(z) is exact (energy oracle) or estimated from gradients along z -> z' (score-only
+// MALA, "MALA_ES"): trapezoid, or Simpson with the midpoint gradient. A NaN or infinite la,
+// or a step longer than the projection radius (projected MALA), is a rejection.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "../batch.h"
+#include "../host_device.h"
+#include "../philox.h"
+#include "../thread_pool.h"
+
+namespace rtk {
+
+enum class EnergyDelta { Exact = 0, Trapezoid = 1, Simpson = 2 };
+
+struct MalaAcceptParams {
+  double tau = 0;
+  double projection_radius = std::numeric_limits<double>::infinity();
+  EnergyDelta delta = EnergyDelta::Exact;
+};
+
+// The current state of one chain (updated in place on acceptance) and its proposal. Arrays
+// not used by the chosen EnergyDelta may be null (g, g_prop: Exact only; grad_mid: Simpson
+// only); score / score_prop (the raw score at z, kept for a later Tweedie warm start) may be
+// null together.
+template <class Real>
+struct MalaArrays {
+  Real* z;
+  Real* grad_g;
+  Real* g;
+  Real* score;
+  const Real* z_prop;
+  const Real* grad_g_prop;
+  const Real* g_prop;
+  const Real* score_prop;
+  const Real* grad_g_mid;
+};
+
+// The log acceptance ratio la of one particle (NaN when any input is not finite).
+template <class Real>
+RTK_HD inline double mala_log_ratio(const MalaAcceptParams& p, const MalaArrays<Real>& a, size_t row, int d) {
+  const size_t o = row * static_cast<size_t>(d);
+  double forward = 0, backward = 0, delta_g = 0, step2 = 0;
+  for (int i = 0; i < d; ++i) {
+    const double z = a.z[o + i], zp = a.z_prop[o + i];
+    const double gz = a.grad_g[o + i], gzp = a.grad_g_prop[o + i];
+    const double u = zp - z;
+    const double f = u + p.tau * gz, r = -u + p.tau * gzp;
+    forward += f * f;
+    backward += r * r;
+    step2 += u * u;
+    if (p.delta == EnergyDelta::Trapezoid) delta_g += 0.5 * (gz + gzp) * u;
+    if (p.delta == EnergyDelta::Simpson) delta_g += (gz + 4.0 * a.grad_g_mid[o + i] + gzp) * u / 6.0;
+  }
+  if (p.delta == EnergyDelta::Exact) delta_g = static_cast<double>(a.g_prop[row]) - static_cast<double>(a.g[row]);
+  if (step2 > p.projection_radius * p.projection_radius) return -std::numeric_limits<double>::infinity();
+  return -delta_g + (forward - backward) / (4.0 * p.tau);
+}
+
+// The MH decision for one particle: returns the acceptance probability min(1, e^la) (0 when
+// la is not finite) and sets *accepted; on acceptance copies the proposal into the state.
+template <class Real>
+RTK_HD inline double mala_accept_particle(const MalaAcceptParams& p, const MalaArrays<Real>& a, size_t row,
+                                          int d, const StreamId& accept_stream, uint64_t particle,
+                                          uint8_t* accepted) {
+  const double la = mala_log_ratio(p, a, row, d);
+  const bool finite = la == la && la != INFINITY && la != -INFINITY;
+  const double prob = !finite ? 0.0 : (la >= 0 ? 1.0 : exp(la));
+  const bool take = finite && (la >= 0 || uniform_draw(accept_stream, particle) < prob);
+  *accepted = take ? 1 : 0;
+  if (take) {
+    const size_t o = row * static_cast<size_t>(d);
+    for (int i = 0; i < d; ++i) {
+      a.z[o + i] = a.z_prop[o + i];
+      a.grad_g[o + i] = a.grad_g_prop[o + i];
+    }
+    if (a.score)
+      for (int i = 0; i < d; ++i) a.score[o + i] = a.score_prop[o + i];
+    if (a.g) a.g[row] = a.g_prop[row];
+  }
+  return prob;
+}
+
+struct MalaAcceptInfo {
+  size_t accepted = 0;
+  double mean_accept_prob = 0;  // the Rao–Blackwellised acceptance rate, mean of min(1, e^la)
+};
+
+// The batched MH test. `accepted` (n flags) may be null. The mean acceptance probability is
+// summed in fixed blocks so it does not depend on the thread count.
+template <class Real>
+MalaAcceptInfo mala_accept(ThreadPool& pool, const Batch& b, const MalaAcceptParams& p,
+                           const MalaArrays<Real>& a, const StreamId& accept_stream, uint8_t* accepted) {
+  constexpr size_t block = 1024;
+  const size_t blocks = (b.n + block - 1) / block;
+  std::vector<double> prob_sums(blocks, 0.0);
+  std::vector<size_t> counts(blocks, 0);
+  pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
+    double sum = 0;
+    size_t count = 0;
+    for (size_t row = begin; row < end; ++row) {
+      uint8_t flag = 0;
+      sum += mala_accept_particle(p, a, row, b.d, accept_stream, b.particle_offset + row, &flag);
+      count += flag;
+      if (accepted) accepted[row] = flag;
+    }
+    prob_sums[blk] = sum;
+    counts[blk] = count;
+  });
+  MalaAcceptInfo info;
+  double total = 0;
+  for (size_t blk = 0; blk < blocks; ++blk) {
+    total += prob_sums[blk];
+    info.accepted += counts[blk];
+  }
+  info.mean_accept_prob = b.n ? total / static_cast<double>(b.n) : 0.0;
+  return info;
+}
+
+}  // namespace rtk

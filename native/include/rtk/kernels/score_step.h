@@ -1,0 +1,81 @@
+// The Gaussian step shared by every score-driven update:  x' = cx x + cs s + cn xi,
+// xi ~ N(0, I) from the Noise stream. DDPM, DDIM, Tweedie denoising, the Euler predictor of
+// the probability-flow ODE and the Langevin/ULA/MALA proposal are all this step with
+// different coefficients (rtk-math.md, "Baselines" and "Inner MALA").
+#pragma once
+#include <cmath>
+
+#include "../batch.h"
+#include "../host_device.h"
+#include "../philox.h"
+#include "../thread_pool.h"
+
+namespace rtk {
+
+struct ScoreStep {
+  double cx = 1;  // weight of x
+  double cs = 0;  // weight of the score (or of -grad g)
+  double cn = 0;  // standard deviation of the added noise
+};
+
+// DDPM exponential-integrator Euler–Maruyama from time a to b < a, h = a - b:
+// x' = e^h x + 2 (e^h - 1) score(x, a) + sqrt(e^{2h} - 1) xi   (rtk-math.md, Baselines).
+inline ScoreStep ddpm_coefficients(double a, double b) {
+  const double h = a - b;
+  return ScoreStep{std::exp(h), 2.0 * std::expm1(h), std::sqrt(std::expm1(2.0 * h))};
+}
+
+// DDIM / probability-flow exponential step from a to b:  x' = e^{-b} x0hat + sqrt(1-e^{-2b}) epshat
+// with x0hat = e^a (x + (1 - e^{-2a}) s) and epshat = -sqrt(1 - e^{-2a}) s   (rtk-math.md).
+inline ScoreStep ddim_coefficients(double a, double b) {
+  const double var_a = -std::expm1(-2.0 * a), var_b = -std::expm1(-2.0 * b);
+  const double ratio = std::exp(a - b);
+  return ScoreStep{ratio, ratio * var_a - std::sqrt(var_b * var_a), 0.0};
+}
+
+// Tweedie's posterior mean E[X_0 | X_t = x] = e^t (x + (1 - e^{-2t}) score(x, t)).
+inline ScoreStep tweedie_coefficients(double t) {
+  const double scale = std::exp(t);
+  return ScoreStep{scale, scale * -std::expm1(-2.0 * t), 0.0};
+}
+
+// Euler step of the probability-flow ODE dx/dt = -x - score(x, t) from a to b < a.
+inline ScoreStep pf_euler_coefficients(double a, double b) {
+  const double h = a - b;
+  return ScoreStep{1.0 + h, h, 0.0};
+}
+
+// Unadjusted Langevin step on a potential g: z' = z - tau grad g(z) + sqrt(2 tau) xi (with
+// s = grad g), or on a log-density with s = score and cs = +tau (pass sign = +1).
+inline ScoreStep langevin_coefficients(double tau, double sign) {
+  return ScoreStep{1.0, sign * tau, std::sqrt(2.0 * tau)};
+}
+
+template <class Real>
+RTK_HD inline void score_step_particle(const ScoreStep& c, const Real* x, const Real* s, Real* out,
+                                       int d, const StreamId& noise, uint64_t particle) {
+  if (c.cn == 0.0) {
+    for (int i = 0; i < d; ++i) out[i] = static_cast<Real>(c.cx * x[i] + c.cs * s[i]);
+    return;
+  }
+  double four[4];
+  for (int block = 0; block * 4 < d; ++block) {
+    normal4(philox_block(noise, particle, static_cast<uint32_t>(block)), four);
+    const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
+    for (int i = block * 4; i < end; ++i)
+      out[i] = static_cast<Real>(c.cx * x[i] + c.cs * s[i] + c.cn * four[i - block * 4]);
+  }
+}
+
+// The batched step; out may alias x.
+template <class Real>
+void score_step(ThreadPool& pool, const Batch& b, const ScoreStep& c, const Real* x, const Real* s,
+                Real* out, const StreamId& noise) {
+  const size_t d = static_cast<size_t>(b.d);
+  pool.parallel_for(b.n, [&](size_t begin, size_t end) {
+    for (size_t p = begin; p < end; ++p)
+      score_step_particle(c, x + p * d, s + p * d, out + p * d, b.d, noise, b.particle_offset + p);
+  });
+}
+
+}  // namespace rtk

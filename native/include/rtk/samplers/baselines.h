@@ -1,0 +1,133 @@
+// The standard samplers RTK is compared with (rtk-math.md, "Baselines"), on a time grid
+// t_0 = T > ... > t_K: DDPM (exponential-integrator Euler–Maruyama of the reverse SDE), DDIM
+// (the exponential probability-flow step), Heun on the probability-flow ODE, and annealed
+// Langevin dynamics; each optionally followed by a Tweedie denoise at t_K.
+#pragma once
+#include <algorithm>
+#include <cmath>
+
+#include "../kernels/score_step.h"
+#include "rtk.h"
+#include "run_context.h"
+#include "workspace.h"
+
+namespace rtk {
+
+namespace detail {
+
+template <class Real>
+void score_at(RunContext<Real>& ctx, const Real* x, double t, Real* out, int segment, int step) {
+  ctx.evaluate(x, t, out, nullptr);
+  ctx.require_finite(out, ctx.values(), "the score", segment, step, t);
+}
+
+template <class Real>
+void plain_step(RunContext<Real>& ctx, const ScoreStep& c, Real* x, const Real* s, int segment, int step) {
+  score_step(ctx.pool, ctx.batch, c, x, s, x,
+             StreamId{ctx.plan.seed, static_cast<uint32_t>(segment), static_cast<uint32_t>(step), Purpose::Noise});
+}
+
+inline SegmentStats step_stats(double a, double b, int steps) {
+  SegmentStats s;
+  s.t_start = a;
+  s.t = b;
+  s.eta = a - b;
+  s.steps = steps;
+  return s;
+}
+
+// Tweedie's denoise at the grid's last time (1 NFE), when asked for and t_K > 0.
+template <class Real>
+void final_denoise(RunContext<Real>& ctx, Workspace<Real>& w) {
+  const Plan& plan = ctx.plan;
+  const double t = plan.times.back();
+  if (!plan.final_denoise || !(t > 0)) return;
+  const int k = static_cast<int>(plan.times.size()) - 1;
+  ctx.checkpoint(k, k + 1, 0, 1);
+  const int before = ctx.stats.nfe;
+  score_at(ctx, w.x.data(), t, w.score.data(), k, 0);
+  plain_step(ctx, tweedie_coefficients(t), w.x.data(), w.score.data(), k, 0);
+  SegmentStats s = step_stats(t, 0.0, 1);
+  s.nfe = ctx.stats.nfe - before;
+  ctx.stats.segments.push_back(s);
+}
+
+}  // namespace detail
+
+// DDPM or DDIM: one score evaluation per grid step.
+template <class Real>
+void run_ddpm_ddim(RunContext<Real>& ctx, Workspace<Real>& w, bool stochastic) {
+  const Plan& plan = ctx.plan;
+  const int steps = static_cast<int>(plan.times.size()) - 1;
+  draw_initial(ctx, w.x.data());
+  for (int k = 0; k < steps; ++k) {
+    ctx.checkpoint(k, steps, 0, 1);
+    const double a = plan.times[k], b = plan.times[k + 1];
+    detail::score_at(ctx, w.x.data(), a, w.score.data(), k, 0);
+    detail::plain_step(ctx, stochastic ? ddpm_coefficients(a, b) : ddim_coefficients(a, b), w.x.data(),
+                       w.score.data(), k, 0);
+    SegmentStats s = detail::step_stats(a, b, 1);
+    s.nfe = 1;
+    ctx.stats.segments.push_back(s);
+  }
+  detail::final_denoise(ctx, w);
+}
+
+// Heun (2nd order) on dx/dt = -x - score(x, t): 2 NFE per step, Euler for a step ending at 0.
+template <class Real>
+void run_pf_heun(RunContext<Real>& ctx, Workspace<Real>& w) {
+  const Plan& plan = ctx.plan;
+  const int steps = static_cast<int>(plan.times.size()) - 1;
+  draw_initial(ctx, w.x.data());
+  for (int k = 0; k < steps; ++k) {
+    ctx.checkpoint(k, steps, 0, 1);
+    const double a = plan.times[k], b = plan.times[k + 1], h = a - b;
+    detail::score_at(ctx, w.x.data(), a, w.score.data(), k, 0);
+    SegmentStats s = detail::step_stats(a, b, 1);
+    if (b > 0) {
+      score_step(ctx.pool, ctx.batch, pf_euler_coefficients(a, b), w.x.data(), w.score.data(), w.aux.data(),
+                 StreamId{plan.seed, static_cast<uint32_t>(k), 0, Purpose::Noise});
+      detail::score_at(ctx, w.aux.data(), b, w.aux_score.data(), k, 1);
+      // x' = x + (h/2) [(x + s(x, a)) + (x_pred + s(x_pred, b))]
+      Real* x = w.x.data();
+      const Real *s1 = w.score.data(), *xp = w.aux.data(), *s2 = w.aux_score.data();
+      ctx.pool.parallel_for(ctx.batch.n, [&](size_t begin, size_t end) {
+        const size_t d = static_cast<size_t>(ctx.batch.d);
+        for (size_t i = begin * d; i < end * d; ++i)
+          x[i] = static_cast<Real>(x[i] + 0.5 * h * ((x[i] + s1[i]) + (xp[i] + s2[i])));
+      });
+      s.nfe = 2;
+    } else {
+      detail::plain_step(ctx, pf_euler_coefficients(a, b), w.x.data(), w.score.data(), k, 0);
+      s.nfe = 1;
+    }
+    ctx.stats.segments.push_back(s);
+  }
+  detail::final_denoise(ctx, w);
+}
+
+// Annealed Langevin: plan.steps[k] ULA steps on p_{t_k} at every grid time t_k > 0 with
+// tau_k = ald_step_scale * (1 - e^{-2 t_k}).
+template <class Real>
+void run_ald(RunContext<Real>& ctx, Workspace<Real>& w) {
+  const Plan& plan = ctx.plan;
+  const int levels = static_cast<int>(plan.times.size());
+  draw_initial(ctx, w.x.data());
+  for (int k = 0; k < levels; ++k) {
+    const double t = plan.times[k];
+    SegmentStats s = detail::step_stats(t, t, plan.steps[k]);
+    const double tau = plan.ald_step_scale * -std::expm1(-2.0 * t);
+    s.step_size = tau;
+    const int before = ctx.stats.nfe;
+    for (int step = 0; step < plan.steps[k] && tau > 0; ++step) {
+      ctx.checkpoint(k, levels, step, plan.steps[k]);
+      detail::score_at(ctx, w.x.data(), t, w.score.data(), k, step);
+      detail::plain_step(ctx, langevin_coefficients(tau, 1.0), w.x.data(), w.score.data(), k, step);
+    }
+    s.nfe = ctx.stats.nfe - before;
+    ctx.stats.segments.push_back(s);
+  }
+  detail::final_denoise(ctx, w);
+}
+
+}  // namespace rtk

@@ -1,0 +1,53 @@
+// Curvature estimates that steer the unadjusted inner samplers (ULD, ULA) and the first MALA
+// step size. Since p_t = (law of e^{-t} X_0) * N(0, (1 - e^{-2t}) I), -log p_t is at most
+// 1/(1 - e^{-2t})-smooth whatever the data, and the RTK potential g adds e^{-2eta}/sigma2.
+// Secant ratios ||grad g(z') - grad g(z)|| / ||z' - z|| measured on the batch refine that.
+#pragma once
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "../batch.h"
+#include "../thread_pool.h"
+
+namespace rtk {
+
+// The upper bound on the smoothness of g at time t for a segment of length eta.
+inline double potential_smoothness_bound(double t, double eta) {
+  const double data = t > 0 ? 1.0 / -std::expm1(-2.0 * t) : std::numeric_limits<double>::infinity();
+  return data + std::exp(-2.0 * eta) / -std::expm1(-2.0 * eta);
+}
+
+// The mean over particles of the secant curvature between two batches of points and
+// gradients (deterministic: summed in fixed blocks). Pairs with a zero step are skipped.
+template <class Real>
+double mean_secant_curvature(ThreadPool& pool, const Batch& b, const Real* z0, const Real* g0, const Real* z1,
+                             const Real* g1) {
+  constexpr size_t block = 1024;
+  const size_t blocks = (b.n + block - 1) / block;
+  std::vector<double> sums(blocks, 0.0), counts(blocks, 0.0);
+  const size_t d = static_cast<size_t>(b.d);
+  pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
+    for (size_t p = begin; p < end; ++p) {
+      double dz = 0, dg = 0;
+      for (size_t i = 0; i < d; ++i) {
+        const double a = static_cast<double>(z1[p * d + i]) - z0[p * d + i];
+        const double c = static_cast<double>(g1[p * d + i]) - g0[p * d + i];
+        dz += a * a;
+        dg += c * c;
+      }
+      if (dz > 0 && std::isfinite(dg)) {
+        sums[blk] += std::sqrt(dg / dz);
+        counts[blk] += 1;
+      }
+    }
+  });
+  double sum = 0, count = 0;
+  for (size_t blk = 0; blk < blocks; ++blk) {
+    sum += sums[blk];
+    count += counts[blk];
+  }
+  return count > 0 ? sum / count : std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace rtk

@@ -1,0 +1,43 @@
+// The inner chain of RTK-ULA (rtk-math.md "Inner ULA"): unadjusted Langevin on the segment
+// potential g, z' = z - tau grad g(z) + sqrt(2 tau) xi. Without an explicit step size,
+// tau = 0.25 / L with L from the same secant estimate as ULD.
+#pragma once
+#include <algorithm>
+#include <cmath>
+
+#include "../kernels/segment_potential.h"
+#include "../kernels/ula.h"
+#include "curvature.h"
+#include "run_context.h"
+#include "workspace.h"
+
+namespace rtk {
+
+template <class Real>
+void inner_ula(RunContext<Real>& ctx, Workspace<Real>& w, int segment, int segments, const SegmentPotential& pot,
+               double t, int steps, double& curvature, SegmentStats& seg) {
+  const Plan& plan = ctx.plan;
+  const Batch& b = ctx.batch;
+  const size_t values = ctx.values();
+  for (int step = 0; step < steps; ++step) {
+    ctx.checkpoint(segment, segments, step, steps);
+    ctx.evaluate(w.z.data(), t, w.score.data(), nullptr);
+    ctx.require_finite(w.score.data(), values, "the score", segment, step, t);
+    segment_potential_batch(ctx.pool, b, pot, w.x.data(), w.z.data(), w.score.data(),
+                            static_cast<const Real*>(nullptr), w.grad_g.data(), static_cast<Real*>(nullptr));
+    if (step > 0 && !(plan.step_size > 0)) {
+      const double secant =
+          mean_secant_curvature(ctx.pool, b, w.z_prop.data(), w.grad_g_prop.data(), w.z.data(), w.grad_g.data());
+      if (std::isfinite(secant) && secant > 0) curvature = secant;
+    }
+    const double tau = plan.step_size > 0 ? plan.step_size : 0.25 / curvature;
+    // Keep this point and its gradient for the next step's secant.
+    std::copy(w.z.begin(), w.z.end(), w.z_prop.begin());
+    std::copy(w.grad_g.begin(), w.grad_g.end(), w.grad_g_prop.begin());
+    ula_step(ctx.pool, b, tau, w.z.data(), w.grad_g.data(), w.z.data(),
+             StreamId{plan.seed, static_cast<uint32_t>(segment), static_cast<uint32_t>(step), Purpose::Noise});
+    seg.step_size = tau;
+  }
+}
+
+}  // namespace rtk

@@ -1,0 +1,55 @@
+// The inner chain of RTK-ULD (Algorithm 3): underdamped Langevin on the segment potential g,
+// each step the exact Gaussian transition with grad g frozen at the step's start. Without an
+// explicit step size / friction, L (the smoothness of g) is estimated from secants of the
+// gradients the chain evaluates anyway, and tau = 0.5 / sqrt(L), gamma = 2 sqrt(L).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "../kernels/segment_potential.h"
+#include "../kernels/uld.h"
+#include "curvature.h"
+#include "run_context.h"
+#include "workspace.h"
+
+namespace rtk {
+
+template <class Real>
+void inner_uld(RunContext<Real>& ctx, Workspace<Real>& w, int segment, int segments, const SegmentPotential& pot,
+               double t, int steps, double& curvature, SegmentStats& seg) {
+  const Plan& plan = ctx.plan;
+  const Batch& b = ctx.batch;
+  const size_t values = ctx.values();
+  Real* v = w.aux.data();
+  ThreadPool& pool = ctx.pool;
+  pool.parallel_for(b.n, [&](size_t begin, size_t end) {
+    for (size_t p = begin; p < end; ++p)
+      fill_normals(StreamId{plan.seed, static_cast<uint32_t>(segment), 0, Purpose::Velocity}, b.particle_offset + p,
+                   b.d, v + p * b.d);
+  });
+  for (int step = 0; step < steps; ++step) {
+    ctx.checkpoint(segment, segments, step, steps);
+    ctx.evaluate(w.z.data(), t, w.score.data(), nullptr);
+    ctx.require_finite(w.score.data(), values, "the score", segment, step, t);
+    segment_potential_batch(pool, b, pot, w.x.data(), w.z.data(), w.score.data(), static_cast<const Real*>(nullptr),
+                            w.grad_g.data(), static_cast<Real*>(nullptr));
+    if (step > 0 && !(plan.step_size > 0 && plan.friction > 0)) {
+      const double secant =
+          mean_secant_curvature(pool, b, w.z_prop.data(), w.grad_g_prop.data(), w.z.data(), w.grad_g.data());
+      if (std::isfinite(secant) && secant > 0) curvature = secant;
+    }
+    const double tau = plan.step_size > 0 ? plan.step_size : 0.5 / std::sqrt(curvature);
+    const double gamma = plan.friction > 0 ? plan.friction : 2.0 * std::sqrt(curvature);
+    const uint32_t s = static_cast<uint32_t>(step), k = static_cast<uint32_t>(segment);
+    // Keep this point and its gradient for the next step's secant.
+    std::copy(w.z.begin(), w.z.end(), w.z_prop.begin());
+    std::copy(w.grad_g.begin(), w.grad_g.end(), w.grad_g_prop.begin());
+    uld_step(pool, b, uld_coefficients(gamma, tau), w.z.data(), v, w.grad_g.data(),
+             StreamId{plan.seed, k, s, Purpose::Noise}, StreamId{plan.seed, k, s, Purpose::Noise2});
+    seg.step_size = tau;
+    seg.friction = gamma;
+  }
+}
+
+}  // namespace rtk

@@ -1,0 +1,110 @@
+// The Reverse Transition Kernel sampler (Algorithm 1 of Huang et al. 2024; rtk-math.md "RTK"):
+// x ~ N(0, I) at T; for each segment t_k -> t_{k+1}, warm-start an inner chain and run it on
+// pi(z) ∝ p_t(z) exp(-||x - e^{-eta} z||^2 / (2 sigma2)); its result is the next x.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "../kernels/score_step.h"
+#include "../kernels/segment_potential.h"
+#include "curvature.h"
+#include "inner_mala.h"
+#include "inner_ula.h"
+#include "inner_uld.h"
+#include "run_context.h"
+#include "workspace.h"
+
+namespace rtk {
+
+// Draws the starting batch x ~ N(0, I) (stream Init).
+template <class Real>
+void draw_initial(RunContext<Real>& ctx, Real* x) {
+  const Batch& b = ctx.batch;
+  ctx.pool.parallel_for(b.n, [&](size_t begin, size_t end) {
+    for (size_t p = begin; p < end; ++p)
+      fill_normals(StreamId{ctx.plan.seed, 0, 0, Purpose::Init}, b.particle_offset + p, b.d, x + p * b.d);
+  });
+}
+
+// The warm start z of segment k from the anchor w.x at t_start (rtk-math.md, "Warm start").
+// `score_cached` says w.score already holds score(w.x, t_start) (the previous MALA chain's).
+template <class Real>
+void warm_start(RunContext<Real>& ctx, Workspace<Real>& w, int segment, double t_start, double t,
+                bool score_cached) {
+  const Plan& plan = ctx.plan;
+  const double eta = t_start - t;
+  const StreamId noise{plan.seed, static_cast<uint32_t>(segment), 0, Purpose::WarmStart};
+  if (plan.warm_start == WarmStart::Gaussian) {
+    // z ~ N(e^eta x, (e^{2 eta} - 1) I): the Gaussian factor of pi alone.
+    const ScoreStep c{std::exp(eta), 0.0, std::sqrt(std::expm1(2.0 * eta))};
+    score_step(ctx.pool, ctx.batch, c, w.x.data(), w.x.data(), w.z.data(), noise);
+    return;
+  }
+  if (!score_cached) {
+    ctx.evaluate(w.x.data(), t_start, w.score.data(), nullptr);
+    ctx.require_finite(w.score.data(), ctx.values(), "the score", segment, -1, t_start);
+  }
+  if (plan.warm_start == WarmStart::Tweedie) {
+    // z = e^eta (x + sigma2 score(x, t_k)), the posterior mean E[X_t | X_{t_k} = x].
+    const double sigma2 = -std::expm1(-2.0 * eta), scale = std::exp(eta);
+    score_step(ctx.pool, ctx.batch, ScoreStep{scale, scale * sigma2, 0.0}, w.x.data(), w.score.data(), w.z.data(),
+               noise);
+  } else {
+    score_step(ctx.pool, ctx.batch, ddpm_coefficients(t_start, t), w.x.data(), w.score.data(), w.z.data(), noise);
+  }
+}
+
+// The first MALA step size of a run: d^{-1/3} / L with L the smoothness bound of g (MALA's
+// optimal scaling), or a small multiple of the Gaussian factor's variance when unbounded.
+inline double initial_mala_step(double t, double eta, int d) {
+  const double bound = potential_smoothness_bound(t, eta);
+  const double scale = std::cbrt(static_cast<double>(d));
+  if (std::isfinite(bound)) return 1.0 / (bound * scale);
+  return 0.01 * std::expm1(2.0 * eta) / scale;
+}
+
+template <class Real>
+void run_rtk(RunContext<Real>& ctx, Workspace<Real>& w) {
+  const Plan& plan = ctx.plan;
+  const int segments = static_cast<int>(plan.times.size()) - 1;
+  const bool mala = plan.sampler == SamplerKind::RtkMala || plan.sampler == SamplerKind::RtkMalaEs;
+  const bool exact_energy = plan.sampler == SamplerKind::RtkMala;
+  double tau = plan.step_size > 0 ? plan.step_size : 0;
+  double curvature = 0;
+  bool score_cached = false;
+  draw_initial(ctx, w.x.data());
+  for (int k = 0; k < segments; ++k) {
+    const double t_start = plan.times[k], t = plan.times[k + 1], eta = t_start - t;
+    const int nfe_before = ctx.stats.nfe, energy_before = ctx.stats.energy_evals;
+    SegmentStats seg;
+    seg.t_start = t_start;
+    seg.t = t;
+    seg.eta = eta;
+    seg.steps = plan.steps[k];
+    ctx.checkpoint(k, segments, 0, seg.steps);
+    warm_start(ctx, w, k, t_start, t, score_cached);
+    const SegmentPotential pot = segment_potential(eta);
+    const double bound = potential_smoothness_bound(t, eta);
+    if (mala) {
+      if (!(tau > 0)) tau = initial_mala_step(t, eta, plan.d);
+      ctx.evaluate(w.z.data(), t, w.score.data(), exact_energy ? w.energy.data() : nullptr);
+      inner_mala(ctx, w, k, segments, pot, t, seg.steps, exact_energy, tau, seg);
+    } else {
+      if (!(curvature > 0) || !std::isfinite(curvature)) curvature = std::isfinite(bound) ? bound : 1.0 / eta;
+      curvature = std::min(curvature, bound);
+      if (plan.sampler == SamplerKind::RtkUld)
+        inner_uld(ctx, w, k, segments, pot, t, seg.steps, curvature, seg);
+      else
+        inner_ula(ctx, w, k, segments, pot, t, seg.steps, curvature, seg);
+    }
+    // The chain's state at time t is the next anchor; MALA keeps score(z, t) for a Tweedie start.
+    std::swap(w.x, w.z);
+    score_cached = mala;
+    seg.nfe = ctx.stats.nfe - nfe_before;
+    seg.energy_evals = ctx.stats.energy_evals - energy_before;
+    ctx.stats.segments.push_back(seg);
+  }
+}
+
+}  // namespace rtk

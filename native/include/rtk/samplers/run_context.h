@@ -1,0 +1,83 @@
+// What every sampler shares during one run: the plan, the pool, the score oracle with its
+// NFE and energy counters, cancellation and progress, and the statistics being built.
+#pragma once
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../batch.h"
+#include "../targets/target.h"
+#include "../thread_pool.h"
+#include "plan.h"
+
+namespace rtk {
+
+// A run that stopped because the caller asked it to (AbortSignal, or the run was closed).
+struct RunCancelled : std::runtime_error {
+  RunCancelled() : std::runtime_error("the run was cancelled") {}
+};
+
+// A run that cannot continue (a non-finite score where no MH test can reject it, ...).
+struct SamplerError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Progress {
+  int segment, segments, step, steps, nfe_spent, nfe_budget;
+};
+
+struct RunHooks {
+  std::function<bool()> cancelled;                 // polled between steps
+  std::function<void(const Progress&)> progress;   // called between steps
+};
+
+template <class Real>
+class RunContext {
+ public:
+  RunContext(const Plan& plan, ScoreOracle<Real>& oracle, ThreadPool& pool, const RunHooks& hooks, int nfe_budget)
+      : plan(plan), pool(pool), batch{plan.n, plan.d, 0}, oracle_(oracle), hooks_(hooks), nfe_budget_(nfe_budget) {}
+
+  const Plan& plan;
+  ThreadPool& pool;
+  const Batch batch;
+  Stats stats;
+
+  // One batched score evaluation (1 NFE); with energy != null also one energy evaluation.
+  void evaluate(const Real* x, double t, Real* score, Real* energy) {
+    oracle_.evaluate(x, batch.n, t, score, energy);
+    ++stats.nfe;
+    if (energy) ++stats.energy_evals;
+  }
+
+  bool has_energy() const { return oracle_.has_energy(); }
+
+  // Baselines and ULD/ULA have no MH test to reject a bad score: stop with a clear error.
+  void require_finite(const Real* values, size_t count, const char* what, int segment, int step, double t) {
+    for (size_t i = 0; i < count; ++i) {
+      if (!std::isfinite(static_cast<double>(values[i]))) {
+        throw SamplerError(std::string(what) + " returned a non-finite value (" +
+                           std::to_string(static_cast<double>(values[i])) + " at index " + std::to_string(i) +
+                           ") at segment " + std::to_string(segment) + ", step " + std::to_string(step) +
+                           ", t = " + std::to_string(t));
+      }
+    }
+  }
+
+  // Between two steps: honour cancellation and report progress.
+  void checkpoint(int segment, int segments, int step, int steps) {
+    if (hooks_.cancelled && hooks_.cancelled()) throw RunCancelled();
+    if (hooks_.progress) hooks_.progress(Progress{segment, segments, step, steps, stats.nfe, nfe_budget_});
+  }
+
+  size_t values() const { return batch.values(); }
+
+ private:
+  ScoreOracle<Real>& oracle_;
+  const RunHooks& hooks_;
+  int nfe_budget_;
+};
+
+}  // namespace rtk

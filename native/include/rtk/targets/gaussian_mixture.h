@@ -1,0 +1,183 @@
+// A Gaussian mixture p_0 = sum_j w_j N(mu_j, diag(s2_j)) pushed through the forward process
+// dX = -X dt + sqrt(2) dB (rtk-math.md): p_t is the mixture with means e^{-t} mu_j and
+// variances e^{-2t} s2_j + 1 - e^{-2t}, so score and energy are exact (stable log-sum-exp).
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../batch.h"
+#include "../philox.h"
+#include "../thread_pool.h"
+#include "target.h"
+
+namespace rtk {
+
+class GaussianMixture {
+ public:
+  // weights: K (positive, normalised here); means: K*d; variances: K*d (diagonal).
+  GaussianMixture(std::vector<double> weights, std::vector<double> means, std::vector<double> variances, int d)
+      : d_(d), weights_(std::move(weights)), means_(std::move(means)), variances_(std::move(variances)) {
+    const size_t k = weights_.size();
+    if (d < 1) throw std::invalid_argument("dimension must be >= 1");
+    if (k == 0) throw std::invalid_argument("a mixture needs at least one component");
+    if (means_.size() != k * d || variances_.size() != k * d)
+      throw std::invalid_argument("means and variances must have K*d entries");
+    double total = 0;
+    for (double w : weights_) {
+      if (!(w > 0) || !std::isfinite(w)) throw std::invalid_argument("weights must be positive and finite");
+      total += w;
+    }
+    for (double& w : weights_) w /= total;
+    for (double v : variances_)
+      if (!(v > 0) || !std::isfinite(v)) throw std::invalid_argument("variances must be positive and finite");
+    for (double m : means_)
+      if (!std::isfinite(m)) throw std::invalid_argument("means must be finite");
+  }
+
+  int dim() const { return d_; }
+  size_t components() const { return weights_.size(); }
+  const std::vector<double>& weights() const { return weights_; }
+  const std::vector<double>& means() const { return means_; }
+  const std::vector<double>& variances() const { return variances_; }
+
+  // The component parameters of p_t, computed once per evaluation time.
+  struct AtTime {
+    std::vector<double> mean;       // K*d: e^{-t} mu
+    std::vector<double> precision;  // K*d: 1 / (e^{-2t} s2 + 1 - e^{-2t})
+    std::vector<double> log_norm;   // K: log w - 0.5 sum log(2 pi var)
+  };
+
+  AtTime at_time(double t) const {
+    const size_t k = weights_.size(), kd = k * d_;
+    AtTime a{std::vector<double>(kd), std::vector<double>(kd), std::vector<double>(k)};
+    const double decay = std::exp(-t), decay2 = std::exp(-2.0 * t), noise = -std::expm1(-2.0 * t);
+    constexpr double log_two_pi = 1.8378770664093454835606594728112;
+    for (size_t j = 0; j < k; ++j) {
+      double log_det = 0;
+      for (int i = 0; i < d_; ++i) {
+        const double var = decay2 * variances_[j * d_ + i] + noise;
+        a.mean[j * d_ + i] = decay * means_[j * d_ + i];
+        a.precision[j * d_ + i] = 1.0 / var;
+        log_det += std::log(var);
+      }
+      a.log_norm[j] = std::log(weights_[j]) - 0.5 * (d_ * log_two_pi + log_det);
+    }
+    return a;
+  }
+
+  // Score (and energy when energy != null) of rows [0, n) of x at the parameters `a`.
+  // `work` must hold at least K doubles.
+  template <class Real>
+  void evaluate_rows(const AtTime& a, const Real* x, size_t n, Real* score, Real* energy, double* work) const {
+    const size_t k = weights_.size();
+    for (size_t row = 0; row < n; ++row) {
+      const Real* xr = x + row * d_;
+      double top = -INFINITY;
+      for (size_t j = 0; j < k; ++j) {
+        const double* m = &a.mean[j * d_];
+        const double* p = &a.precision[j * d_];
+        double q = 0;
+        for (int i = 0; i < d_; ++i) {
+          const double r = static_cast<double>(xr[i]) - m[i];
+          q += r * r * p[i];
+        }
+        work[j] = a.log_norm[j] - 0.5 * q;
+        if (work[j] > top) top = work[j];
+      }
+      double total = 0;
+      for (size_t j = 0; j < k; ++j) {
+        work[j] = std::exp(work[j] - top);
+        total += work[j];
+      }
+      Real* sr = score + row * d_;
+      for (int i = 0; i < d_; ++i) {
+        double acc = 0;
+        for (size_t j = 0; j < k; ++j)
+          acc += work[j] * (a.mean[j * d_ + i] - static_cast<double>(xr[i])) * a.precision[j * d_ + i];
+        sr[i] = static_cast<Real>(acc / total);
+      }
+      if (energy) energy[row] = static_cast<Real>(-(top + std::log(total)));
+    }
+  }
+
+  // The batched evaluation over the pool.
+  template <class Real>
+  void evaluate(ThreadPool& pool, const Real* x, size_t n, double t, Real* score, Real* energy) const {
+    const AtTime a = at_time(t);
+    const size_t k = weights_.size();
+    pool.parallel_for(n, [&](size_t begin, size_t end) {
+      std::vector<double> work(k);
+      evaluate_rows(a, x + begin * d_, end - begin, score + begin * d_, energy ? energy + begin : nullptr,
+                    work.data());
+    });
+  }
+
+  // Exact draws from p_t: row p picks its component by a uniform, then adds scaled normals.
+  template <class Real>
+  void sample_exact(ThreadPool& pool, const Batch& b, double t, uint32_t seed, Real* out) const {
+    const AtTime a = at_time(t);
+    const size_t k = weights_.size();
+    pool.parallel_for(b.n, [&](size_t begin, size_t end) {
+      for (size_t row = begin; row < end; ++row) {
+        const uint64_t particle = b.particle_offset + row;
+        const StreamId pick{seed, 0, 0, Purpose::Exact};
+        const double u = uniform_draw(pick, particle);
+        size_t j = 0;
+        double cumulative = weights_[0];
+        while (j + 1 < k && u >= cumulative) cumulative += weights_[++j];
+        Real* o = out + row * d_;
+        fill_normals(StreamId{seed, 0, 1, Purpose::Exact}, particle, d_, o);
+        for (int i = 0; i < d_; ++i)
+          o[i] = static_cast<Real>(a.mean[j * d_ + i] + std::sqrt(1.0 / a.precision[j * d_ + i]) * o[i]);
+      }
+    });
+  }
+
+  // Masses of the exact 1-D marginal of coordinate i of p_t in `bins` equal bins on [lo, hi],
+  // plus the mass below lo and above hi: d rows of bins + 2 values (below, bins..., above).
+  std::vector<double> marginal_bin_masses(double t, int bins, double lo, double hi) const {
+    const AtTime a = at_time(t);
+    const size_t k = weights_.size(), width = static_cast<size_t>(bins) + 2;
+    std::vector<double> out(static_cast<size_t>(d_) * width, 0.0);
+    std::vector<double> cdf(static_cast<size_t>(bins) + 1);
+    for (int i = 0; i < d_; ++i) {
+      double* row = &out[i * width];
+      for (size_t j = 0; j < k; ++j) {
+        const double m = a.mean[j * d_ + i], sd = std::sqrt(1.0 / a.precision[j * d_ + i]);
+        for (int e = 0; e <= bins; ++e) {
+          const double edge = lo + (hi - lo) * e / bins;
+          cdf[e] = 0.5 * std::erfc(-(edge - m) / (sd * std::sqrt(2.0)));
+        }
+        row[0] += weights_[j] * cdf[0];
+        for (int e = 0; e < bins; ++e) row[e + 1] += weights_[j] * (cdf[e + 1] - cdf[e]);
+        row[bins + 1] += weights_[j] * (1.0 - cdf[bins]);
+      }
+    }
+    return out;
+  }
+
+ private:
+  int d_;
+  std::vector<double> weights_, means_, variances_;
+};
+
+// A mixture as a ScoreOracle evaluated on a pool.
+template <class Real>
+class GaussianMixtureOracle : public ScoreOracle<Real> {
+ public:
+  GaussianMixtureOracle(const GaussianMixture& m, ThreadPool& pool) : mixture_(m), pool_(pool) {}
+  int dim() const override { return mixture_.dim(); }
+  bool has_energy() const override { return true; }
+  void evaluate(const Real* x, size_t n, double t, Real* score, Real* energy) override {
+    mixture_.evaluate(pool_, x, n, t, score, energy);
+  }
+
+ private:
+  const GaussianMixture& mixture_;
+  ThreadPool& pool_;
+};
+
+}  // namespace rtk

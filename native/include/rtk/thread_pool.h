@@ -1,0 +1,132 @@
+// A small fixed pool that splits a batch of particles into contiguous ranges.
+// Results never depend on the number of threads: each particle's output is a function of
+// its own inputs and its own RNG stream, and reductions go through fixed-size blocks
+// (see for_blocks) summed in block order.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace rtk {
+
+class ThreadPool {
+ public:
+  // threads <= 0 means one per hardware core.
+  explicit ThreadPool(int threads) {
+    unsigned hw = std::thread::hardware_concurrency();
+    count_ = threads > 0 ? threads : static_cast<int>(hw == 0 ? 1 : hw);
+    for (int i = 1; i < count_; ++i) workers_.emplace_back([this] { work_loop(); });
+  }
+  ~ThreadPool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+      ++generation_;
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return count_; }
+
+  // Calls fn(begin, end) over [0, n) in ranges of at least `grain` items, on all threads.
+  // The first exception thrown by any range is rethrown here after all ranges finished.
+  void parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn, size_t grain = 64) {
+    if (n == 0) return;
+    const size_t chunks_wanted = static_cast<size_t>(count_) * 4;
+    size_t chunk = std::max(grain, (n + chunks_wanted - 1) / chunks_wanted);
+    const size_t chunks = (n + chunk - 1) / chunk;
+    if (count_ == 1 || chunks == 1) {
+      fn(0, n);
+      return;
+    }
+    run_chunks(chunks, [&](size_t c) { fn(c * chunk, std::min(n, (c + 1) * chunk)); });
+  }
+
+  // Calls fn(block, begin, end) for fixed blocks of `block_size` items, whatever the thread
+  // count: per-block partial sums combined in block order give thread-independent results.
+  void for_blocks(size_t n, size_t block_size, const std::function<void(size_t, size_t, size_t)>& fn) {
+    const size_t blocks = (n + block_size - 1) / block_size;
+    if (blocks == 0) return;
+    auto one = [&](size_t b) { fn(b, b * block_size, std::min(n, (b + 1) * block_size)); };
+    if (count_ == 1 || blocks == 1) {
+      for (size_t b = 0; b < blocks; ++b) one(b);
+      return;
+    }
+    run_chunks(blocks, one);
+  }
+
+ private:
+  void run_chunks(size_t chunks, const std::function<void(size_t)>& body) {
+    std::unique_lock<std::mutex> job_lock(job_mutex_);  // one job at a time per pool
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = &body;
+      job_chunks_ = chunks;
+      next_chunk_.store(0);
+      error_ = nullptr;
+      active_ = static_cast<int>(workers_.size());
+      ++generation_;
+    }
+    wake_.notify_all();
+    drain();
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return active_ == 0; });
+    job_ = nullptr;
+    if (error_) std::rethrow_exception(error_);
+  }
+
+  void drain() {
+    for (;;) {
+      const size_t c = next_chunk_.fetch_add(1);
+      if (c >= job_chunks_) return;
+      try {
+        (*job_)(c);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+    }
+  }
+
+  void work_loop() {
+    unsigned long long seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return generation_ != seen; });
+        seen = generation_;
+        if (stopping_) return;
+      }
+      drain();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (--active_ == 0) done_.notify_one();
+      }
+    }
+  }
+
+  int count_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex job_mutex_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  const std::function<void(size_t)>* job_ = nullptr;
+  size_t job_chunks_ = 0;
+  std::atomic<size_t> next_chunk_{0};
+  std::exception_ptr error_;
+  int active_ = 0;
+  unsigned long long generation_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace rtk
