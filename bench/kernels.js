@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Kernel throughput bench: builds bench/kernels.cc into bench/out/kernels (when the binary is
+// missing or older than kernels.cc or any header under native/include) and runs it, passing
+// its output through. Every argument is forwarded to the binary, e.g.
+//   node bench/kernels.js                       # the full table (n = 100,000, 1 and 2 threads)
+//   node bench/kernels.js --json bench/out/kernels.json
+//   node bench/kernels.js --filter "MALA step" --threads 2 --real double
+// Options handled here: --rebuild (force a compile), --build-only. CXX overrides g++.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+const source = path.join(__dirname, 'kernels.cc');
+const include = path.join(root, 'native', 'include');
+const outDir = path.join(__dirname, 'out');
+const binary = path.join(outDir, process.platform === 'win32' ? 'kernels.exe' : 'kernels');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (entry.isFile()) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function needsBuild() {
+  if (!fs.existsSync(binary)) return true;
+  const built = fs.statSync(binary).mtimeMs;
+  return Math.max(fs.statSync(source).mtimeMs, newestMtime(include)) > built;
+}
+
+function build() {
+  fs.mkdirSync(outDir, { recursive: true });
+  const cxx = process.env.CXX || 'g++';
+  const args = ['-std=c++17', '-O3', '-pthread', `-I${include}`, source, '-o', binary];
+  process.stderr.write(`bench/kernels: ${cxx} ${args.map((a) => path.relative(root, a) || a).join(' ')}\n`);
+  const r = spawnSync(cxx, args, { stdio: 'inherit' });
+  if (r.error) {
+    process.stderr.write(`bench/kernels: cannot run ${cxx}: ${r.error.message}\n`);
+    process.exit(1);
+  }
+  if (r.status !== 0) process.exit(r.status === null ? 1 : r.status);
+}
+
+function main() {
+  const argv = process.argv.slice(2);
+  const rebuild = argv.includes('--rebuild');
+  const buildOnly = argv.includes('--build-only');
+  const forward = argv.filter((a) => a !== '--rebuild' && a !== '--build-only');
+  if (rebuild || needsBuild()) build();
+  if (buildOnly) return;
+  const r = spawnSync(binary, forward, { stdio: 'inherit' });
+  if (r.error) {
+    process.stderr.write(`bench/kernels: cannot run ${binary}: ${r.error.message}\n`);
+    process.exit(1);
+  }
+  if (r.signal) {
+    process.stderr.write(`bench/kernels: killed by ${r.signal}\n`);
+    process.exit(1);
+  }
+  process.exit(r.status);
+}
+
+main();

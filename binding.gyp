@@ -1,0 +1,31 @@
+{
+  "targets": [
+    {
+      "target_name": "rtk_addon",
+      "sources": [
+        "native/addon/addon.cc",
+        "native/addon/convert.cc",
+        "native/addon/js_run.cc",
+        "native/addon/kernels_binding.cc",
+        "native/addon/mixture_binding.cc",
+        "native/addon/native_run.cc",
+        "native/addon/run_state.cc",
+        "native/addon/shared_pool.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native/include"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions", "-O2", "-O3"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20", "-O2", "-O3"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3"]
+      },
+      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1 } }
+    }
+  ]
+}

@@ -1,0 +1,236 @@
+#include "js_run.h"
+
+#include <cstring>
+#include <vector>
+
+#include "rtk/samplers/sample.h"
+
+namespace rtk_addon {
+
+namespace {
+
+// The bit pattern written into an output buffer before the user's function runs: a quiet NaN
+// with a payload no arithmetic produces, so "the function did not write out[i]" is detectable.
+constexpr uint64_t kUnwritten64 = 0x7FF8DEADBEEF0001ull;
+constexpr uint32_t kUnwritten32 = 0x7FC0BEEFu;
+
+template <class Real>
+bool is_unwritten(Real v) {
+  if constexpr (sizeof(Real) == 8) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, 8);
+    return bits == kUnwritten64;
+  } else {
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    return bits == kUnwritten32;
+  }
+}
+
+template <class Real>
+Real unwritten() {
+  Real v;
+  if constexpr (sizeof(Real) == 8) std::memcpy(&v, &kUnwritten64, 8);
+  else std::memcpy(&v, &kUnwritten32, 4);
+  return v;
+}
+
+// The sampler-side oracle: posts each evaluation to the JS thread and waits for the reply.
+template <class Real>
+class JsOracle : public rtk::ScoreOracle<Real> {
+ public:
+  JsOracle(std::shared_ptr<Handoff> h, int d, bool has_energy) : h_(std::move(h)), d_(d), has_energy_(has_energy) {}
+  int dim() const override { return d_; }
+  bool has_energy() const override { return has_energy_; }
+  void evaluate(const Real* x, size_t, double t, Real* score, Real* energy) override {
+    request(0, x, t, score);
+    if (energy) request(1, x, t, energy);
+  }
+
+ private:
+  void request(int kind, const Real* x, double t, Real* out) {
+    std::unique_lock<std::mutex> lock(h_->mutex);
+    if (h_->cancelled) throw rtk::RunCancelled();
+    h_->kind = kind;
+    h_->x = x;
+    h_->out = out;
+    h_->t = t;
+    h_->pending = true;
+    h_->changed.notify_all();
+    h_->changed.wait(lock, [&] { return !h_->pending || h_->cancelled; });
+    if (h_->cancelled) throw rtk::RunCancelled();
+  }
+  std::shared_ptr<Handoff> h_;
+  int d_;
+  bool has_energy_;
+};
+
+}  // namespace
+
+Napi::Function JsScoreRun::Define(Napi::Env env) {
+  return DefineClass(env, "JsScoreRun",
+                     {InstanceMethod("next", &JsScoreRun::Next), InstanceMethod("provide", &JsScoreRun::Provide),
+                      InstanceMethod("result", &JsScoreRun::Result), InstanceMethod("close", &JsScoreRun::Close),
+                      InstanceMethod("progress", &JsScoreRun::Progress),
+                      InstanceAccessor("t", &JsScoreRun::T, nullptr)});
+}
+
+// new JsScoreRun(plan, nfeBudget, xBuffer, scoreBuffer, energyBuffer | null)
+JsScoreRun::JsScoreRun(const Napi::CallbackInfo& info) : Napi::ObjectWrap<JsScoreRun>(info) {
+  plan_ = plan_arg(info[0]);
+  state_->nfe_budget = static_cast<int>(count_arg(info[1], "nfeBudget", 1ull << 31));
+  dtype_ = dtype_of(info[2], "x buffer");
+  if (dtype_ == Dtype::Float64) start<double>(info);
+  else start<float>(info);
+}
+
+template <class Real>
+void JsScoreRun::start(const Napi::CallbackInfo& info) {
+  const size_t values = plan_.n * static_cast<size_t>(plan_.d);
+  typed_array<Real>(info[2], "x buffer", values);
+  typed_array<Real>(info[3], "score buffer", values);
+  has_energy_ = !info[4].IsNull() && !info[4].IsUndefined();
+  if (has_energy_) typed_array<Real>(info[4], "energy buffer", plan_.n);
+  x_ref_ = Napi::Persistent(info[2]);
+  score_ref_ = Napi::Persistent(info[3]);
+  if (has_energy_) energy_ref_ = Napi::Persistent(info[4]);
+  auto samples = std::make_shared<std::vector<Real>>(values);
+  samples_ = samples;
+  thread_ = std::thread([plan = plan_, h = handoff_, state = state_, stats = stats_, samples, energy = has_energy_] {
+    std::string error;
+    bool cancelled = false;
+    try {
+      rtk::ThreadPool pool(plan.threads);
+      JsOracle<Real> oracle(h, plan.d, energy);
+      *stats = rtk::sample(plan, oracle, pool, state->hooks(), state->nfe_budget, samples->data());
+    } catch (const rtk::RunCancelled&) {
+      cancelled = true;
+      error = "the run was cancelled";
+    } catch (const std::exception& e) {
+      error = e.what();
+      if (error.empty()) error = "the sampler failed";
+    }
+    std::lock_guard<std::mutex> lock(h->mutex);
+    h->finished = true;
+    h->error = error;
+    h->error_cancelled = cancelled;
+    h->changed.notify_all();
+  });
+}
+
+JsScoreRun::~JsScoreRun() { stop(); }
+
+void JsScoreRun::stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(handoff_->mutex);
+    handoff_->cancelled = true;
+    state_->cancel = true;
+    handoff_->changed.notify_all();
+  }
+  thread_.join();
+}
+
+template <class Real>
+void JsScoreRun::copy_request_to_js(Napi::Env) {
+  const size_t values = plan_.n * static_cast<size_t>(plan_.d);
+  auto x = typed_array<Real>(x_ref_.Value(), "x buffer", values);
+  std::memcpy(x.data, handoff_->x, values * sizeof(Real));
+  const size_t out_len = handoff_->kind == 0 ? values : plan_.n;
+  auto out = typed_array<Real>(handoff_->kind == 0 ? score_ref_.Value() : energy_ref_.Value(),
+                               handoff_->kind == 0 ? "score buffer" : "energy buffer", out_len);
+  std::fill(out.data, out.data + out_len, unwritten<Real>());
+}
+
+// next() -> 0 (call the score), 1 (call the energy) or 2 (done); throws what the sampler threw.
+Napi::Value JsScoreRun::Next(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::unique_lock<std::mutex> lock(handoff_->mutex);
+  if (handoff_->cancelled) throw Napi::Error::New(env, "the run is closed");
+  handoff_->changed.wait(lock, [&] { return handoff_->pending || handoff_->finished; });
+  if (handoff_->pending) {
+    t_ = handoff_->t;
+    if (dtype_ == Dtype::Float64) copy_request_to_js<double>(env);
+    else copy_request_to_js<float>(env);
+    return Napi::Number::New(env, handoff_->kind);
+  }
+  if (!handoff_->error.empty()) {
+    Napi::Error e = Napi::Error::New(env, handoff_->error);
+    if (handoff_->error_cancelled) e.Set("code", "RTK_CANCELLED");
+    throw e;
+  }
+  return Napi::Number::New(env, 2);
+}
+
+template <class Real>
+void JsScoreRun::copy_reply_from_js(Napi::Env env) {
+  const bool score = handoff_->kind == 0;
+  const size_t len = score ? plan_.n * static_cast<size_t>(plan_.d) : plan_.n;
+  auto out = typed_array<Real>(score ? score_ref_.Value() : energy_ref_.Value(), score ? "score buffer" : "energy buffer",
+                               len);
+  for (size_t i = 0; i < len; ++i) {
+    if (is_unwritten(out.data[i])) {
+      const std::string what = score ? "score" : "energy";
+      throw Napi::Error::New(env, "The " + what + " function did not write out[" + std::to_string(i) + "] (of " +
+                                      std::to_string(len) + ") at t = " + std::to_string(handoff_->t) +
+                                      ": it must fill the whole output array");
+    }
+  }
+  std::memcpy(handoff_->out, out.data, len * sizeof(Real));
+}
+
+// provide(): hands the output buffer's contents back to the sampler.
+Napi::Value JsScoreRun::Provide(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::lock_guard<std::mutex> lock(handoff_->mutex);
+  if (!handoff_->pending) throw Napi::Error::New(env, "provide() called with no evaluation pending");
+  if (dtype_ == Dtype::Float64) copy_reply_from_js<double>(env);
+  else copy_reply_from_js<float>(env);
+  handoff_->pending = false;
+  handoff_->changed.notify_all();
+  return env.Undefined();
+}
+
+template <class Real>
+Napi::Value JsScoreRun::result_typed(Napi::Env env) {
+  auto& samples = *static_cast<std::vector<Real>*>(samples_.get());
+  Napi::Object result = Napi::Object::New(env);
+  if constexpr (sizeof(Real) == 8) {
+    auto out = Napi::Float64Array::New(env, samples.size());
+    std::copy(samples.begin(), samples.end(), out.Data());
+    result.Set("samples", out);
+  } else {
+    auto out = Napi::Float32Array::New(env, samples.size());
+    std::copy(samples.begin(), samples.end(), out.Data());
+    result.Set("samples", out);
+  }
+  result.Set("stats", stats_to_js(env, *stats_));
+  return result;
+}
+
+// result() -> { samples, stats } once next() returned 2.
+Napi::Value JsScoreRun::Result(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  {
+    std::lock_guard<std::mutex> lock(handoff_->mutex);
+    if (!samples_ || !handoff_->finished || !handoff_->error.empty()) throw Napi::Error::New(env, "the run has not finished");
+  }
+  if (thread_.joinable()) thread_.join();
+  return dtype_ == Dtype::Float64 ? result_typed<double>(env) : result_typed<float>(env);
+}
+
+// close(): stops the sampler (if still running) and frees its buffers.
+Napi::Value JsScoreRun::Close(const Napi::CallbackInfo& info) {
+  stop();
+  samples_.reset();
+  x_ref_.Reset();
+  score_ref_.Reset();
+  energy_ref_.Reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value JsScoreRun::T(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), t_); }
+
+Napi::Value JsScoreRun::Progress(const Napi::CallbackInfo& info) { return state_->snapshot(info.Env()); }
+
+}  // namespace rtk_addon

@@ -1,0 +1,10 @@
+// sampleNative(plan, target, nfeBudget) -> { promise, cancel(), progress() }: the whole run in
+// C++ on a libuv worker thread (Napi::AsyncWorker), the main thread free meanwhile.
+#pragma once
+#include <napi.h>
+
+namespace rtk_addon {
+
+Napi::Value SampleNative(const Napi::CallbackInfo& info);
+
+}  // namespace rtk_addon
