@@ -29,6 +29,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include "rtk/batch.h"
 #include "rtk/kernels/mala.h"
 #include "rtk/kernels/score_step.h"
@@ -344,6 +347,22 @@ std::string json_escape(const std::string& s) {
   return o;
 }
 
+// Busy CPU seconds of the whole machine (all processes) from /proc/stat, or -1.
+double machine_busy_seconds() {
+  std::ifstream f("/proc/stat");
+  std::string cpu;
+  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  if (!(f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return -1;
+  const long hz = sysconf(_SC_CLK_TCK);
+  return static_cast<double>(user + nice + system + irq + softirq + steal) / static_cast<double>(hz > 0 ? hz : 100);
+}
+
+double own_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6;
+}
+
 double load_average() {
   std::ifstream f("/proc/loadavg");
   double l = -1;
@@ -364,6 +383,7 @@ int main(int argc, char** argv) {
   const auto start = Clock::now();
   const rtk::GaussianMixture target = paper_target();
   const double load = load_average();
+  const double busy0 = machine_busy_seconds(), own0 = own_cpu_seconds();
 
   Bandwidth bw;
   if (opt.memcpy_bench) bw = measure_memcpy(opt.reps);
@@ -386,14 +406,25 @@ int main(int argc, char** argv) {
     }
   }
   const double elapsed = seconds_since(start);
+  const double load_end = load_average();
+  const double busy1 = machine_busy_seconds(), own1 = own_cpu_seconds();
+  // CPU time other processes (and steal) took on this machine during the run, in cores.
+  const double others = busy0 >= 0 && busy1 >= 0 ? std::max(0.0, (busy1 - busy0) - (own1 - own0)) / elapsed : -1;
+  if (rows.empty()) {
+    std::fprintf(stderr, "kernels: no row matched --filter '%s'\n", opt.filter.c_str());
+    return 1;
+  }
 
   // ---- the table ----
   std::printf("rtk kernels bench: n = %zu particles, d = %d, Gaussian mixture K = %zu (variance 0.007),\n", opt.n,
               target.dim(), target.components());
   std::printf("  segment t = %.2f, eta = %.2f, MALA tau = %.4g (adapted to acceptance ~0.6), ULD gamma = %g, tau = %g\n",
               kSegmentT, kSegmentEta, taus.empty() ? 0.0 : taus[0], kUldGamma, kUldTau);
-  std::printf("  g++ -std=c++17 -O3 -pthread; hardware threads: %u; load average at start: %.2f\n",
-              std::thread::hardware_concurrency(), load);
+  std::printf("  g++ -std=c++17 -O3 -pthread; hardware threads: %u; 1-min load average at start / end: %.2f / %.2f\n",
+              std::thread::hardware_concurrency(), load, load_end);
+  if (others >= 0)
+    std::printf("  CPU taken by other processes during the run: %.2f cores on average (0 = the bench had the machine)\n",
+                others);
   if (opt.memcpy_bench)
     std::printf("  memcpy bandwidth (%zu MiB buffer, 1 thread): %.1f GB/s copied = %.1f GB/s read+write\n",
                 bw.bytes >> 20, bw.copy_gbs, 2 * bw.copy_gbs);
@@ -409,6 +440,18 @@ int main(int argc, char** argv) {
     return nullptr;
   };
   const int t1 = opt.threads.front(), t2 = opt.threads.back();
+  // Compute-bound rows (>= 5 ms a call on one thread) share nothing between threads and
+  // should scale nearly linearly; one that does not suggests the extra core was busy.
+  auto suspect = [&](const Row& a, const Row& c) {
+    const double calls_1t = a.ns_per_pd * 1e-9 * static_cast<double>(opt.n) * target.dim();
+    return c.threads > a.threads && calls_1t >= 5e-3 &&
+           c.mpsteps < a.mpsteps * (1.0 + 0.6 * (std::min(c.threads, 2) - 1));
+  };
+  int suspects = 0;
+  for (const Row& a : rows)
+    for (const Row& c : rows)
+      if (a.kernel == c.kernel && a.real == c.real && a.threads == t1 && c.threads == t2 && t2 > t1 && suspect(a, c))
+        ++suspects;
   const bool two = opt.threads.size() > 1;
   char head[256];
   if (two)
@@ -427,9 +470,9 @@ int main(int argc, char** argv) {
       const Row* c = two ? find(k, real, t2) : nullptr;
       if (!a) continue;
       if (two && c)
-        std::printf("%-31s %-6s | %8.3f %8.3f | %9.2f %9.2f | %5.2fx | %6.1f %6.1f | %5.1f%%\n", k.c_str(), real,
+        std::printf("%-31s %-6s | %8.3f %8.3f | %9.2f %9.2f | %5.2fx | %6.1f %6.1f | %5.1f%%%s\n", k.c_str(), real,
                     a->ns_per_pd, c->ns_per_pd, a->mpsteps, c->mpsteps, c->mpsteps / a->mpsteps, a->gbs, c->gbs,
-                    100 * std::max(a->spread, c->spread));
+                    100 * std::max(a->spread, c->spread), suspect(*a, *c) ? " !" : "");
       else
         std::printf("%-31s %-6s | %8.3f | %9.2f | %6.1f | %5.1f%%\n", k.c_str(), real, a->ns_per_pd, a->mpsteps,
                     a->gbs, 100 * a->spread);
@@ -444,6 +487,10 @@ int main(int argc, char** argv) {
   if (goal)
     std::printf("  goal >= 20 M particle-steps/s (combined row, 2 threads, double): measured %.2f M -> %s (%.0f%% of goal)\n",
                 goal->mpsteps, goal->mpsteps >= 20 ? "met" : "NOT met", 100 * goal->mpsteps / 20);
+  if (suspects)
+    std::printf("  WARNING: %d compute-bound row(s) marked ! scaled < 1.6x from %d to %d threads: another process\n"
+                "  probably held a core during them; rerun on an idle machine for trustworthy %dT numbers\n",
+                suspects, t1, t2, t2);
   std::printf("  total bench time %.1f s\n", elapsed);
 
   if (!opt.json.empty()) {

@@ -1,0 +1,140 @@
+// Loads the compiled addon (node-gyp's build/Release, or cmake-js's build-cmake/Release) and
+// describes its interface. Everything JS hands it has been validated by lib/ first.
+import * as fs from 'fs';
+import * as path from 'path';
+
+export type Real = Float64Array | Float32Array;
+
+export interface NativeSegmentStats {
+  tStart: number;
+  t: number;
+  eta: number;
+  steps: number;
+  nfe: number;
+  energyEvals: number;
+  acceptRate?: number;
+  stepSize?: number;
+  friction?: number;
+}
+
+export interface NativeStats {
+  nfe: number;
+  energyEvals: number;
+  segments: NativeSegmentStats[];
+}
+
+export interface NativeProgress {
+  segment: number;
+  segments: number;
+  step: number;
+  steps: number;
+  nfeSpent: number;
+  nfeBudget: number;
+}
+
+export interface NativeResult {
+  samples: Real;
+  stats: NativeStats;
+}
+
+export interface NativePlan {
+  sampler: string;
+  particles: number;
+  dim: number;
+  seed: number;
+  threads: number;
+  times: number[];
+  steps: number[];
+  warmStart: string;
+  stepSize: number;
+  targetAccept: number;
+  friction: number;
+  projectionRadius: number | null;
+  energyEstimate: string;
+  finalDenoise: boolean;
+  aldStepScale: number;
+}
+
+export interface NativeGaussianMixture {
+  readonly dim: number;
+  evaluate(x: Real, t: number, scoreOut: Real | null, energyOut: Real | null): void;
+  sampleExact(n: number, t: number, seed: number, out: Real, particleOffset?: number): void;
+  marginalBinMasses(t: number, bins: number, lo: number, hi: number): Float64Array;
+}
+
+export interface JsScoreRun {
+  next(): 0 | 1 | 2;
+  readonly t: number;
+  provide(): void;
+  result(): NativeResult;
+  close(): void;
+  progress(): NativeProgress;
+}
+
+export interface KernelOptions {
+  n: number;
+  d: number;
+  seed?: number;
+  segment?: number;
+  step?: number;
+  particleOffset?: number;
+  threads?: number;
+}
+
+export interface StepCoefficients {
+  cx: number;
+  cs: number;
+  cn: number;
+}
+
+export interface Addon {
+  NativeGaussianMixture: new (weights: Float64Array, means: Float64Array, variances: Float64Array, dim: number) => NativeGaussianMixture;
+  JsScoreRun: new (plan: NativePlan, nfeBudget: number, x: Real, score: Real, energy: Real | null) => JsScoreRun;
+  sampleNative(
+    plan: NativePlan,
+    target: NativeGaussianMixture,
+    nfeBudget: number,
+    dtype: 'float64' | 'float32',
+  ): { promise: Promise<NativeResult>; cancel(): void; progress(): NativeProgress };
+  philox4x32(counter: Uint32Array, key: Uint32Array): Uint32Array;
+  normals(out: Real, options: KernelOptions): void;
+  scoreStep(c: StepCoefficients, x: Real, score: Real, out: Real, options: KernelOptions): void;
+  stepCoefficients(kind: 'ddpm' | 'ddim' | 'tweedie' | 'pf-euler' | 'langevin', a: number, b?: number): StepCoefficients;
+  malaAccept(
+    params: { tau: number; projectionRadius?: number; energyDelta?: 'exact' | 'trapezoid' | 'simpson' },
+    arrays: { z: Real; gradG: Real; g?: Real; zProp: Real; gradGProp: Real; gProp?: Real; gradGMid?: Real },
+    options: KernelOptions,
+  ): { accepted: Uint8Array; acceptRate: number; meanAcceptProb: number };
+  uldStep(gamma: number, tau: number, z: Real, v: Real, gradG: Real, options: KernelOptions): void;
+  uldCoefficients(gamma: number, tau: number): { e: number; cV: number; cGrad: number; lZZ: number; lVZ: number; lVV: number };
+  segmentPotential(
+    eta: number,
+    anchor: Real,
+    z: Real,
+    score: Real,
+    energy: Real | null,
+    gradGOut: Real,
+    gOut: Real | null,
+    options: KernelOptions,
+  ): void;
+  build: { hardwareThreads: number; cuda: boolean };
+}
+
+function load(): Addon {
+  const root = path.join(__dirname, '..');
+  const candidates = [
+    path.join(root, 'build', 'Release', 'rtk_addon.node'),
+    path.join(root, 'build-cmake', 'Release', 'rtk_addon.node'),
+    path.join(root, 'build-cmake', 'rtk_addon.node'),
+  ];
+  for (const file of candidates) {
+    if (fs.existsSync(file)) return require(file) as Addon;
+  }
+  throw new Error(
+    `rtk-diffusion: the native addon is not built (looked for ${candidates.join(', ')}). ` +
+      'Run `npm install` (node-gyp) or `npm run build:cmake` in the package folder.',
+  );
+}
+
+/** The native addon, loaded once. */
+export const addon: Addon = load();

@@ -1,0 +1,121 @@
+// The public options of `sample`, their defaults, and the names of every sampler.
+import type { GaussianMixture } from './gaussian-mixture';
+import type { Real } from './native';
+
+export const SAMPLERS = ['rtk-mala', 'rtk-mala-es', 'rtk-uld', 'rtk-ula', 'ddpm', 'ddim', 'pf-heun', 'ald'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+export const RTK_SAMPLERS: readonly SamplerName[] = ['rtk-mala', 'rtk-mala-es', 'rtk-uld', 'rtk-ula'];
+
+export type GridKind = 'uniform' | 'geometric';
+export type WarmStart = 'gaussian' | 'tweedie' | 'ddpm';
+
+/** A batched score: write grad log p_t(x_i) into out (n*d, row-major). May return a Promise. */
+export type ScoreFunction = (x: Real, t: number, out: Real) => void | Promise<void>;
+/** A batched energy: write -log p_t(x_i) (any additive constant) into out (length n). */
+export type EnergyFunction = (x: Real, t: number, out: Real) => void | Promise<void>;
+
+export interface ProgressInfo {
+  segment: number;
+  segments: number;
+  step: number;
+  steps: number;
+  nfeSpent: number;
+  nfeBudget: number;
+  elapsedMs: number;
+}
+
+export interface SampleOptions {
+  /** A native target (GaussianMixture): the whole run stays in C++. */
+  target?: GaussianMixture;
+  /** Or a JS score function (with `dim`). */
+  score?: ScoreFunction;
+  /** Optional JS energy function (needed by 'rtk-mala' with a JS score). */
+  energy?: EnergyFunction;
+  /** Dimension d (taken from the target when one is given). */
+  dim?: number;
+  /** Number of particles n. Default 1000. */
+  particles?: number;
+  /** Seed of the Philox streams (integer in [0, 2^32)). Default 0. */
+  seed?: number;
+  /** Sampler name. Default 'rtk-mala'. */
+  sampler?: SamplerName;
+  /** Budget of batched score evaluations per particle. Default 64. */
+  nfe?: number;
+  /** Start time. Default 5. */
+  T?: number;
+  /** End time. Default 0. */
+  tEnd?: number;
+  /** RTK: number of segments. Default: chosen from the budget (see README). */
+  segments?: number;
+  /** Time grid: 'uniform', 'geometric' or explicit decreasing times from T. */
+  grid?: GridKind | number[];
+  /** Smallest time of a geometric grid. Default 1e-3 (RTK: 0.05 before the final segment). */
+  tMin?: number;
+  /** RTK inner step size tau, or 'auto' (adapted on the acceptance rate / curvature). */
+  stepSize?: number | 'auto';
+  /** MALA: the acceptance rate the step-size adaptation aims at. Default 0.6. */
+  targetAccept?: number;
+  /** ULD friction gamma, or 'auto'. */
+  friction?: number | 'auto';
+  /** RTK inner steps per segment (overrides the even split of the budget). */
+  innerSteps?: number | number[];
+  /** RTK warm start. Default 'tweedie'. */
+  warmStart?: WarmStart;
+  /** Projected MALA: reject proposals farther than this from the current point. */
+  projectionRadius?: number;
+  /** Score-only MALA: energy differences by 'trapezoid' (default) or 'simpson'. */
+  energyEstimate?: 'trapezoid' | 'simpson';
+  /** Baselines: Tweedie denoise at the grid's last time (1 NFE). Default true on geometric grids. */
+  finalDenoise?: boolean;
+  /** ALD: Langevin steps per noise level. Default 2. */
+  langevinSteps?: number;
+  /** ALD: tau_t = aldStepScale * (1 - e^{-2t}). Default 0.1. */
+  aldStepScale?: number;
+  /** Worker threads for native work. Default: all cores. */
+  threads?: number;
+  /** Precision of the run. Default 'float64'. */
+  dtype?: 'float64' | 'float32';
+  /** Called at most every `progressIntervalMs` during the run. */
+  onProgress?: (p: ProgressInfo) => void;
+  progressIntervalMs?: number;
+  /** Stops the run within one step; the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+export const OPTION_NAMES: readonly (keyof SampleOptions)[] = [
+  'target', 'score', 'energy', 'dim', 'particles', 'seed', 'sampler', 'nfe', 'T', 'tEnd', 'segments', 'grid',
+  'tMin', 'stepSize', 'targetAccept', 'friction', 'innerSteps', 'warmStart', 'projectionRadius', 'energyEstimate',
+  'finalDenoise', 'langevinSteps', 'aldStepScale', 'threads', 'dtype', 'onProgress', 'progressIntervalMs', 'signal',
+];
+
+export interface SegmentStats {
+  /** The segment's (or step's) start time. */
+  tStart: number;
+  /** Its end time. */
+  t: number;
+  eta: number;
+  steps: number;
+  nfe: number;
+  energyEvals: number;
+  acceptRate?: number;
+  stepSize?: number;
+  friction?: number;
+}
+
+export interface SampleStats {
+  sampler: SamplerName;
+  /** Score evaluations per particle actually spent (never more than the budget). */
+  nfe: number;
+  nfeBudget: number;
+  /** How the budget was spread, in words (e.g. the part left unspent and why). */
+  budgetNote: string;
+  energyEvals: number;
+  ms: number;
+  path: 'native' | 'js';
+  segments: SegmentStats[];
+}
+
+export interface SampleResult {
+  samples: Real;
+  stats: SampleStats;
+}

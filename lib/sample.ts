@@ -1,0 +1,265 @@
+// sample / sampleSync: validate the options, resolve the plan, and run it, either entirely in
+// C++ (native target) or with the user's JS score called once per step for the whole batch.
+import { AbortError, rangeError, typeError } from './errors';
+import { GaussianMixture } from './gaussian-mixture';
+import { addon, NativeProgress, NativeResult, Real } from './native';
+import {
+  EnergyFunction,
+  OPTION_NAMES,
+  ProgressInfo,
+  RTK_SAMPLERS,
+  SampleOptions,
+  SampleResult,
+  SAMPLERS,
+  ScoreFunction,
+} from './options';
+import { PlanInput, ResolvedPlan, resolvePlan } from './plan';
+import { finiteNumber, integer, knownKeys, nonNegativeNumber, oneOf, plainObject, positiveNumber } from './validate';
+
+interface Validated {
+  input: PlanInput;
+  resolved: ResolvedPlan;
+  target?: GaussianMixture;
+  score?: ScoreFunction;
+  energy?: EnergyFunction;
+  dtype: 'float64' | 'float32';
+  onProgress?: (p: ProgressInfo) => void;
+  progressIntervalMs: number;
+  signal?: AbortSignal;
+}
+
+function autoOrPositive(option: string, value: unknown): number {
+  if (value === undefined || value === 'auto') return 0;
+  return positiveNumber(option, value);
+}
+
+function validate(options: SampleOptions): Validated {
+  const o = plainObject('sample options', options);
+  knownKeys('sample options', o, OPTION_NAMES as readonly string[]);
+  const target = o.target;
+  if (target !== undefined && !(target instanceof GaussianMixture))
+    throw typeError('target', 'a native target (GaussianMixture)', target);
+  if (target !== undefined && o.score !== undefined)
+    throw new TypeError("Give either 'target' (a native target) or 'score' (a JS function), not both");
+  if (target === undefined && o.score === undefined)
+    throw new TypeError("sample needs a 'target' (e.g. new GaussianMixture(...)) or a 'score' function with 'dim'");
+  if (o.score !== undefined && typeof o.score !== 'function') throw typeError('score', 'a function (x, t, out)', o.score);
+  if (o.energy !== undefined && typeof o.energy !== 'function') throw typeError('energy', 'a function (x, t, out)', o.energy);
+  if (target !== undefined && o.energy !== undefined)
+    throw new TypeError("'energy' is only for a JS 'score'; a native target brings its own energy");
+  let dim: number;
+  if (target) {
+    dim = target.dim;
+    if (o.dim !== undefined && o.dim !== dim) throw rangeError('dim', `the target's dimension ${dim}`, o.dim);
+  } else {
+    if (o.dim === undefined) throw new TypeError("'dim' is required with a JS score function");
+    dim = integer('dim', o.dim, 1, 1 << 20);
+  }
+  const sampler = o.sampler === undefined ? 'rtk-mala' : oneOf('sampler', o.sampler, SAMPLERS);
+  const particles = o.particles === undefined ? 1000 : integer('particles', o.particles, 1, 2 ** 32 - 1);
+  if (particles * dim > 2 ** 31) throw rangeError('particles', `particles * dim <= 2^31 (dim = ${dim})`, particles);
+  const seed = o.seed === undefined ? 0 : integer('seed', o.seed, 0, 2 ** 32 - 1);
+  const nfe = o.nfe === undefined ? 64 : integer('nfe', o.nfe, 1, 1e7);
+  const threads = o.threads === undefined ? 0 : integer('threads', o.threads, 1, 1024);
+  const dtype = o.dtype === undefined ? 'float64' : oneOf('dtype', o.dtype, ['float64', 'float32'] as const);
+  let T = o.T === undefined ? 5 : positiveNumber('T', o.T);
+  let tEnd = o.tEnd === undefined ? 0 : nonNegativeNumber('tEnd', o.tEnd);
+  let grid: PlanInput['grid'];
+  if (o.grid === undefined) grid = RTK_SAMPLERS.includes(sampler) ? 'uniform' : 'geometric';
+  else if (Array.isArray(o.grid)) {
+    if (o.grid.length < 2) throw rangeError('grid', 'an array of at least 2 decreasing times', o.grid);
+    o.grid.forEach((t, i) => {
+      nonNegativeNumber(`grid[${i}]`, t);
+      if (i > 0 && !(t < (o.grid as number[])[i - 1])) throw rangeError('grid', 'strictly decreasing times', o.grid);
+    });
+    if (o.T !== undefined && o.T !== o.grid[0]) throw rangeError('grid[0]', `T = ${T}`, o.grid[0]);
+    T = o.grid[0];
+    tEnd = o.grid[o.grid.length - 1];
+  } else grid = oneOf('grid', o.grid, ['uniform', 'geometric'] as const);
+  if (Array.isArray(o.grid)) grid = o.grid.slice() as number[];
+  if (!(T > tEnd)) throw rangeError('T', `a start time greater than tEnd = ${tEnd}`, T);
+  const tMin = o.tMin === undefined ? (RTK_SAMPLERS.includes(sampler) ? 0.05 : 1e-3) : positiveNumber('tMin', o.tMin);
+  if (!(tMin < T)) throw rangeError('tMin', `a time below T = ${T}`, tMin);
+  const segments = o.segments === undefined ? undefined : integer('segments', o.segments, 1, 10000);
+  let innerSteps: number | number[] | undefined;
+  if (o.innerSteps !== undefined) {
+    if (Array.isArray(o.innerSteps)) innerSteps = o.innerSteps.map((s, i) => integer(`innerSteps[${i}]`, s, 1, 1e6));
+    else innerSteps = integer('innerSteps', o.innerSteps, 1, 1e6);
+  }
+  const projectionRadius = o.projectionRadius === undefined ? null : positiveNumber('projectionRadius', o.projectionRadius);
+  const input: PlanInput = {
+    sampler,
+    dim,
+    particles,
+    seed,
+    threads,
+    nfe,
+    T,
+    tEnd,
+    segments,
+    grid: grid!,
+    tMin,
+    stepSize: autoOrPositive('stepSize', o.stepSize),
+    targetAccept: o.targetAccept === undefined ? 0.6 : finiteNumber('targetAccept', o.targetAccept),
+    friction: autoOrPositive('friction', o.friction),
+    innerSteps,
+    warmStart: o.warmStart === undefined ? 'tweedie' : oneOf('warmStart', o.warmStart, ['gaussian', 'tweedie', 'ddpm'] as const),
+    projectionRadius,
+    energyEstimate: o.energyEstimate === undefined ? 'trapezoid' : oneOf('energyEstimate', o.energyEstimate, ['trapezoid', 'simpson'] as const),
+    finalDenoise: o.finalDenoise === undefined ? undefined : (() => {
+      if (typeof o.finalDenoise !== 'boolean') throw typeError('finalDenoise', 'a boolean', o.finalDenoise);
+      return o.finalDenoise;
+    })(),
+    langevinSteps: o.langevinSteps === undefined ? 2 : integer('langevinSteps', o.langevinSteps, 1, 1e6),
+    aldStepScale: o.aldStepScale === undefined ? 0.1 : positiveNumber('aldStepScale', o.aldStepScale),
+  };
+  if (!(input.targetAccept > 0 && input.targetAccept < 1)) throw rangeError('targetAccept', 'a rate in (0, 1)', o.targetAccept);
+  if (sampler === 'rtk-mala' && !target && !o.energy)
+    throw new TypeError("sampler 'rtk-mala' with a JS score needs an 'energy' function; use 'rtk-mala-es' for score-only MALA");
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError('onProgress', 'a function', o.onProgress);
+  const progressIntervalMs = o.progressIntervalMs === undefined ? 100 : nonNegativeNumber('progressIntervalMs', o.progressIntervalMs);
+  const signal = o.signal as AbortSignal | undefined;
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean'))
+    throw typeError('signal', 'an AbortSignal', signal);
+  return {
+    input,
+    resolved: resolvePlan(input),
+    target: target as GaussianMixture | undefined,
+    score: o.score as ScoreFunction | undefined,
+    energy: sampler === 'rtk-mala' ? (o.energy as EnergyFunction | undefined) : undefined,
+    dtype,
+    onProgress: o.onProgress as ((p: ProgressInfo) => void) | undefined,
+    progressIntervalMs,
+    signal,
+  };
+}
+
+function finish(v: Validated, r: NativeResult, started: number, path: 'native' | 'js'): SampleResult {
+  return {
+    samples: r.samples,
+    stats: {
+      sampler: v.input.sampler,
+      nfe: r.stats.nfe,
+      nfeBudget: v.input.nfe,
+      budgetNote: v.resolved.budgetNote,
+      energyEvals: r.stats.energyEvals,
+      ms: Date.now() - started,
+      path,
+      segments: r.stats.segments,
+    },
+  };
+}
+
+function abortError(signal: AbortSignal | undefined): AbortError {
+  return new AbortError('The sampling run was aborted', { cause: signal?.reason });
+}
+
+/** Reports progress at most every intervalMs (and never from inside native code). */
+function progressReporter(v: Validated, started: number, read: () => NativeProgress) {
+  let last = -Infinity;
+  return (force = false) => {
+    if (!v.onProgress) return;
+    const now = Date.now();
+    if (!force && now - last < v.progressIntervalMs) return;
+    last = now;
+    v.onProgress({ ...read(), elapsedMs: now - started });
+  };
+}
+
+function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as PromiseLike<unknown>).then === 'function';
+}
+
+/** The JS-score loop shared by sample (async) and sampleSync: a generator that yields the
+ * user's promise when the score is asynchronous. */
+function* jsScoreLoop(v: Validated, started: number): Generator<PromiseLike<unknown>, NativeResult, unknown> {
+  const { plan } = v.resolved;
+  const values = plan.particles * plan.dim;
+  const make = (n: number): Real => (v.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
+  const x = make(values), scoreOut = make(values);
+  const energyOut = v.energy ? make(plan.particles) : null;
+  const run = new addon.JsScoreRun(plan, v.input.nfe, x, scoreOut, energyOut);
+  const report = progressReporter(v, started, () => run.progress());
+  try {
+    for (;;) {
+      if (v.signal?.aborted) throw abortError(v.signal);
+      const kind = run.next();
+      if (kind === 2) break;
+      const fn = kind === 0 ? v.score! : v.energy!;
+      const returned = fn(x, run.t, kind === 0 ? scoreOut : energyOut!);
+      if (isPromiseLike(returned)) yield returned;
+      run.provide();
+      report();
+    }
+    report(true);
+    return run.result();
+  } finally {
+    run.close();
+  }
+}
+
+/**
+ * Draws `particles` samples with the chosen sampler. With a native target the run executes in
+ * C++ off the main thread; with a JS score it calls `score(x, t, out)` once per step for the
+ * whole batch (awaiting it when it returns a Promise).
+ */
+export async function sample(options: SampleOptions): Promise<SampleResult> {
+  const v = validate(options);
+  const started = Date.now();
+  if (v.signal?.aborted) throw abortError(v.signal);
+  if (v.target) {
+    const handle = addon.sampleNative(v.resolved.plan, v.target.native, v.input.nfe, v.dtype);
+    const onAbort = () => handle.cancel();
+    v.signal?.addEventListener('abort', onAbort, { once: true });
+    const report = progressReporter(v, started, () => handle.progress());
+    const timer = v.onProgress ? setInterval(() => report(true), Math.max(10, v.progressIntervalMs)) : undefined;
+    try {
+      const r = await handle.promise;
+      report(true);
+      return finish(v, r, started, 'native');
+    } catch (e) {
+      if ((e as { code?: string }).code === 'RTK_CANCELLED') throw abortError(v.signal);
+      throw e;
+    } finally {
+      if (timer) clearInterval(timer);
+      v.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+  const loop = jsScoreLoop(v, started);
+  let step = loop.next();
+  while (!step.done) {
+    try {
+      await step.value;
+    } catch (e) {
+      step = loop.throw(e);
+      continue;
+    }
+    step = loop.next();
+  }
+  return finish(v, step.value, started, 'js');
+}
+
+/**
+ * The synchronous form of `sample` for JS scores (and native targets, run on the calling
+ * thread's behalf): the score must not return a Promise.
+ */
+export function sampleSync(options: SampleOptions): SampleResult {
+  const v = validate(options);
+  const started = Date.now();
+  if (v.signal?.aborted) throw abortError(v.signal);
+  if (v.target) {
+    // A native target driven through the same handoff: its score is called from JS here.
+    const target = v.target;
+    v.score = (x, t, out) => target.native.evaluate(x, t, out, null);
+    if (v.input.sampler === 'rtk-mala') v.energy = (x, t, out) => target.native.evaluate(x, t, null, out);
+  }
+  const loop = jsScoreLoop(v, started);
+  const step = loop.next();
+  if (!step.done) {
+    loop.return(undefined as never);
+    throw new TypeError(
+      'sampleSync needs a synchronous score (and energy); this one returned a Promise. Use `await sample(...)` for async scores such as onnxruntime sessions',
+    );
+  }
+  return finish(v, step.value, started, v.target ? 'native' : 'js');
+}
