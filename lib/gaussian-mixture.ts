@@ -2,7 +2,7 @@
 // process (rtk-math.md, "The paper's benchmark target"), plus exact draws and marginals.
 import { rangeError, typeError } from './errors';
 import { addon, NativeGaussianMixture, Real } from './native';
-import { finiteNumber, integer, knownKeys, nonNegativeNumber, plainObject } from './validate';
+import { finiteNumber, integer, isFloat32Array, isFloat64Array, knownKeys, nonNegativeNumber, plainObject } from './validate';
 
 export interface GaussianMixtureOptions {
   /** Component weights (positive; normalised to sum to 1). Default: equal weights. */
@@ -102,7 +102,7 @@ export class GaussianMixture {
   }
 
   private rows(name: string, x: unknown): number {
-    if (!(x instanceof Float64Array || x instanceof Float32Array))
+    if (!(isFloat64Array(x) || isFloat32Array(x)))
       throw typeError(name, 'a Float64Array or Float32Array', x);
     if (x.length === 0 || x.length % this.dim !== 0)
       throw rangeError(name, `a non-empty multiple of dim = ${this.dim} values`, x);
@@ -110,7 +110,7 @@ export class GaussianMixture {
   }
 
   private checkOut(name: string, x: Real, out: unknown, length: number): Real {
-    const same = x instanceof Float64Array ? out instanceof Float64Array : out instanceof Float32Array;
+    const same = isFloat64Array(x) ? isFloat64Array(out) : isFloat32Array(out);
     if (!same) throw typeError(name, `a ${x.constructor.name} (the type of x)`, out);
     if ((out as Real).length !== length) throw rangeError(name, `length ${length}`, out);
     return out as Real;

@@ -3,7 +3,7 @@
 import { rangeError, typeError } from './errors';
 import { GaussianMixture } from './gaussian-mixture';
 import type { Real } from './native';
-import { integer, knownKeys, plainObject } from './validate';
+import { integer, isFloat32Array, isFloat64Array, knownKeys, plainObject } from './validate';
 
 export interface MarginalAccuracyOptions {
   /** Number of bins. Default 100. */
@@ -28,7 +28,7 @@ function resolve(options: MarginalAccuracyOptions | undefined) {
 /** Marginal accuracy of samples (n*d row-major) against a mixture's exact marginals. */
 export function marginalAccuracy(samples: Real, target: GaussianMixture, options?: MarginalAccuracyOptions): number {
   if (!(target instanceof GaussianMixture)) throw typeError('target', 'a GaussianMixture', target);
-  if (!(samples instanceof Float64Array || samples instanceof Float32Array))
+  if (!(isFloat64Array(samples) || isFloat32Array(samples)))
     throw typeError('samples', 'a Float64Array or Float32Array', samples);
   const d = target.dim;
   if (samples.length === 0 || samples.length % d !== 0)

@@ -9,10 +9,10 @@ export const RTK_SAMPLERS: readonly SamplerName[] = ['rtk-mala', 'rtk-mala-es', 
 export type GridKind = 'uniform' | 'geometric';
 export type WarmStart = 'gaussian' | 'tweedie' | 'ddpm';
 
-/** A batched score: write grad log p_t(x_i) into out (n*d, row-major). May return a Promise. */
-export type ScoreFunction = (x: Real, t: number, out: Real) => void | Promise<void>;
+/** A batched score: write grad log p_t(x_i) into out (n*d, row-major); a returned Promise is awaited. */
+export type ScoreFunction = (x: Real, t: number, out: Real) => unknown;
 /** A batched energy: write -log p_t(x_i) (any additive constant) into out (length n). */
-export type EnergyFunction = (x: Real, t: number, out: Real) => void | Promise<void>;
+export type EnergyFunction = (x: Real, t: number, out: Real) => unknown;
 
 export interface ProgressInfo {
   segment: number;

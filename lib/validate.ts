@@ -67,3 +67,12 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length];
 }
+
+/** Float64Array / Float32Array checks that also hold across realms (vm contexts, jest). */
+export function isFloat64Array(v: unknown): v is Float64Array {
+  return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Float64Array]';
+}
+
+export function isFloat32Array(v: unknown): v is Float32Array {
+  return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Float32Array]';
+}

@@ -22,7 +22,8 @@ struct Exact {
   Exact(long double gamma, long double tau, bool series) {
     const long double x = gamma * tau;
     e = std::exp(-x);
-    c_v = (1 - e) / gamma;
+    const long double one_minus_e = -std::expm1(-x);  // 1 - e without cancellation
+    c_v = one_minus_e / gamma;
     if (series) {
       long double sum = 0, term = x * x / 2;  // x^k / k! at k = 2
       long double scaled_grad = term;         // x + e^{-x} - 1 = sum_{k>=2} (-x)^k / k!
@@ -38,8 +39,8 @@ struct Exact {
       var_z = (2 * x - 3 + 4 * e - e * e) / (gamma * gamma);
       c_grad = (tau - c_v) / gamma;
     }
-    var_v = 1 - e * e;
-    cov = (1 - e) * (1 - e) / gamma;
+    var_v = -std::expm1(-2 * x);
+    cov = one_minus_e * one_minus_e / gamma;
   }
 };
 

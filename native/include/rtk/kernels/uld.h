@@ -37,6 +37,18 @@ inline double uld_position_variance_scaled(double x) {
   return sum;
 }
 
+// gamma^2 c_grad = x - (1 - e^{-x}) with x = gamma tau: the same cancellation for small x (the
+// leading term is x^2 / 2), so sum the series sum_{k>=2} (-x)^k / k! there.
+inline double uld_drift_scaled(double x) {
+  if (x > 0.5) return x + std::expm1(-x);
+  double sum = 0, term = 1.0;
+  for (int k = 1; k <= 30; ++k) {
+    term *= -x / k;
+    if (k >= 2) sum += term;
+  }
+  return sum;
+}
+
 inline UldCoefficients uld_coefficients(double gamma, double tau) {
   const double x = gamma * tau;
   const double one_minus_e = -std::expm1(-x);
@@ -46,7 +58,7 @@ inline UldCoefficients uld_coefficients(double gamma, double tau) {
   UldCoefficients c;
   c.e = std::exp(-x);
   c.c_v = one_minus_e / gamma;
-  c.c_grad = (tau - c.c_v) / gamma;
+  c.c_grad = uld_drift_scaled(x) / (gamma * gamma);
   c.l_zz = std::sqrt(var_z);
   c.l_vz = var_z > 0 ? cov / c.l_zz : 0.0;
   const double conditional = var_v - c.l_vz * c.l_vz;

@@ -54,13 +54,15 @@ class RunContext {
 
   bool has_energy() const { return oracle_.has_energy(); }
 
-  // Baselines and ULD/ULA have no MH test to reject a bad score: stop with a clear error.
+  // Baselines, warm starts, chain starts and ULD/ULA have no MH test to reject a bad score:
+  // stop with a clear error (step < 0 names the segment's warm start).
   void require_finite(const Real* values, size_t count, const char* what, int segment, int step, double t) {
     for (size_t i = 0; i < count; ++i) {
       if (!std::isfinite(static_cast<double>(values[i]))) {
         throw SamplerError(std::string(what) + " returned a non-finite value (" +
                            std::to_string(static_cast<double>(values[i])) + " at index " + std::to_string(i) +
-                           ") at segment " + std::to_string(segment) + ", step " + std::to_string(step) +
+                           ") at segment " + std::to_string(segment) +
+                           (step < 0 ? std::string(", warm start") : ", step " + std::to_string(step)) +
                            ", t = " + std::to_string(t));
       }
     }
