@@ -2,7 +2,7 @@
 // process (rtk-math.md, "The paper's benchmark target"), plus exact draws and marginals.
 import { rangeError, typeError } from './errors';
 import { addon, NativeGaussianMixture, Real } from './native';
-import { finiteNumber, integer, isFloat32Array, isFloat64Array, knownKeys, nonNegativeNumber, plainObject } from './validate';
+import { finiteNumber, integer, isFloat32Array, isFloat64Array, knownKeys, nonNegativeNumber, oneOf, plainObject } from './validate';
 
 export interface GaussianMixtureOptions {
   /** Component weights (positive; normalised to sum to 1). Default: equal weights. */
@@ -50,14 +50,17 @@ export class GaussianMixture {
     else {
       if (!isArrayLike(o.weights)) throw typeError('weights', 'an array of K positive numbers', o.weights);
       if (o.weights.length !== k) throw rangeError('weights', `${k} weights (one per mean)`, o.weights);
-      let total = 0;
+      let largest = 0;
       for (let j = 0; j < k; j++) {
         const w = finiteNumber(`weights[${j}]`, o.weights[j]);
         if (!(w > 0)) throw rangeError(`weights[${j}]`, 'a weight > 0', w);
         weights[j] = w;
-        total += w;
+        largest = Math.max(largest, w);
       }
-      for (let j = 0; j < k; j++) weights[j] /= total; // normalised, as documented
+      // Normalised, as documented (scaled by the largest first, so huge weights cannot overflow).
+      let total = 0;
+      for (let j = 0; j < k; j++) total += weights[j] / largest;
+      for (let j = 0; j < k; j++) weights[j] = weights[j] / largest / total;
     }
     const variances = o.variances;
     if (!isArrayLike(variances)) throw typeError('variances', 'an array of K variances (numbers or arrays)', variances);
@@ -137,7 +140,8 @@ export class GaussianMixture {
     const n = integer('n', o.n, 1, 2 ** 32 - 1);
     const t = o.t === undefined ? 0 : nonNegativeNumber('t', o.t);
     const seed = o.seed === undefined ? 0 : integer('seed', o.seed, 0, 2 ** 32 - 1);
-    const out = o.dtype === 'float32' ? new Float32Array(n * this.dim) : new Float64Array(n * this.dim);
+    const dtype = o.dtype === undefined ? 'float64' : oneOf('dtype', o.dtype, ['float64', 'float32'] as const);
+    const out = dtype === 'float32' ? new Float32Array(n * this.dim) : new Float64Array(n * this.dim);
     this.native.sampleExact(n, t, seed, out);
     return out;
   }

@@ -64,6 +64,8 @@ export function marginalAccuracyFloor(
 ): number {
   const { seed = 12345, repeats = 3, ...ma } = options ?? {};
   integer('n', n, 1, 2 ** 32 - 1);
+  integer('repeats', repeats, 1, 1000);
+  integer('seed', seed, 0, 2 ** 32 - 1 - repeats);
   let sum = 0;
   for (let r = 0; r < repeats; r++) sum += marginalAccuracy(target.sampleExact({ n, seed: seed + r, t: ma.t ?? 0 }), target, ma);
   return sum / repeats;

@@ -37,6 +37,9 @@ KernelCall call_arg(const Napi::Value& v) {
   c.step = static_cast<uint32_t>(opt("step", 1ull << 32));
   c.batch.particle_offset = opt("particleOffset", 1ull << 32);
   c.threads = static_cast<int>(opt("threads", 1025));
+  if (c.batch.particle_offset + c.batch.n > (1ull << 32))
+    throw_range(v.Env(), "Expected options.particleOffset + options.n <= 2^32 (particle indices key the RNG) but "
+                         "received " + std::to_string(c.batch.particle_offset) + " + " + std::to_string(c.batch.n));
   return c;
 }
 
@@ -116,14 +119,23 @@ Napi::Value coefficients_js(Napi::Env env, const rtk::ScoreStep& c) {
 Napi::Value StepCoefficients(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string kind = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (kind != "tweedie" && kind != "langevin" && kind != "ddpm" && kind != "ddim" && kind != "pf-euler")
+    throw_type(env, "kind", "'ddpm', 'ddim', 'tweedie', 'pf-euler' or 'langevin'", info[0]);
   const double a = number_arg(info[1], "a");
-  if (kind == "tweedie") return coefficients_js(env, rtk::tweedie_coefficients(a));
-  if (kind == "langevin") return coefficients_js(env, rtk::langevin_coefficients(a, 1.0));
+  if (kind == "tweedie") {
+    if (!(a >= 0)) throw_range(env, "Expected a time >= 0 for a but received " + describe(info[1]));
+    return coefficients_js(env, rtk::tweedie_coefficients(a));
+  }
+  if (kind == "langevin") {
+    if (!(a > 0)) throw_range(env, "Expected a step size > 0 for a but received " + describe(info[1]));
+    return coefficients_js(env, rtk::langevin_coefficients(a, 1.0));
+  }
   const double b = number_arg(info[2], "b");
+  if (!(b >= 0) || !(a > b))
+    throw_range(env, "Expected times a > b >= 0 for a and b but received " + describe(info[1]) + " and " + describe(info[2]));
   if (kind == "ddpm") return coefficients_js(env, rtk::ddpm_coefficients(a, b));
   if (kind == "ddim") return coefficients_js(env, rtk::ddim_coefficients(a, b));
-  if (kind == "pf-euler") return coefficients_js(env, rtk::pf_euler_coefficients(a, b));
-  throw_type(env, "kind", "'ddpm', 'ddim', 'tweedie', 'pf-euler' or 'langevin'", info[0]);
+  return coefficients_js(env, rtk::pf_euler_coefficients(a, b));
 }
 
 template <class Real>
@@ -163,8 +175,17 @@ Napi::Value MalaAccept(const Napi::CallbackInfo& info) {
   rtk::MalaAcceptParams p;
   p.tau = number_arg(po.Get("tau"), "params.tau");
   if (!(p.tau > 0)) throw_range(env, "Expected params.tau > 0 but received " + describe(po.Get("tau")));
-  if (!po.Get("projectionRadius").IsUndefined()) p.projection_radius = number_arg(po.Get("projectionRadius"), "params.projectionRadius");
-  const std::string delta = po.Get("energyDelta").IsString() ? po.Get("energyDelta").As<Napi::String>().Utf8Value() : "exact";
+  const Napi::Value radius = po.Get("projectionRadius");
+  if (!radius.IsUndefined()) {
+    if (!radius.IsNumber()) throw_type(env, "params.projectionRadius", "a number > 0 (Infinity: no projection)", radius);
+    p.projection_radius = radius.As<Napi::Number>().DoubleValue();
+    if (!(p.projection_radius > 0))
+      throw_range(env, "Expected a number > 0 for params.projectionRadius but received " + describe(radius));
+  }
+  const Napi::Value delta_value = po.Get("energyDelta");
+  if (!delta_value.IsUndefined() && !delta_value.IsString())
+    throw_type(env, "params.energyDelta", "'exact', 'trapezoid' or 'simpson'", delta_value);
+  const std::string delta = delta_value.IsString() ? delta_value.As<Napi::String>().Utf8Value() : "exact";
   if (delta == "exact") p.delta = rtk::EnergyDelta::Exact;
   else if (delta == "trapezoid") p.delta = rtk::EnergyDelta::Trapezoid;
   else if (delta == "simpson") p.delta = rtk::EnergyDelta::Simpson;
@@ -190,7 +211,7 @@ void uld_typed(const Napi::CallbackInfo& info, const rtk::UldCoefficients& coef,
 Napi::Value UldStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const double gamma = number_arg(info[0], "gamma"), tau = number_arg(info[1], "tau");
-  if (!(gamma > 0) || !(tau > 0)) throw_range(env, "Expected gamma > 0 and tau > 0");
+  if (!(gamma >= 1e-100) || !(tau > 0)) throw_range(env, "Expected gamma >= 1e-100 and tau > 0 but received " + describe(info[0]) + " and " + describe(info[1]));
   const KernelCall c = call_arg(info[5]);
   const rtk::UldCoefficients coef = rtk::uld_coefficients(gamma, tau);
   if (dtype_of(info[2], "z") == Dtype::Float64) uld_typed<double>(info, coef, c);
@@ -202,7 +223,7 @@ Napi::Value UldStep(const Napi::CallbackInfo& info) {
 Napi::Value UldCoefficientsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const double gamma = number_arg(info[0], "gamma"), tau = number_arg(info[1], "tau");
-  if (!(gamma > 0) || !(tau > 0)) throw_range(env, "Expected gamma > 0 and tau > 0");
+  if (!(gamma >= 1e-100) || !(tau > 0)) throw_range(env, "Expected gamma >= 1e-100 and tau > 0 but received " + describe(info[0]) + " and " + describe(info[1]));
   const rtk::UldCoefficients c = rtk::uld_coefficients(gamma, tau);
   Napi::Object o = Napi::Object::New(env);
   o.Set("e", c.e);

@@ -92,6 +92,9 @@ Napi::Value MixtureBinding::SampleExact(const Napi::CallbackInfo& info) {
   if (t < 0) throw_range(env, "Expected t >= 0 but received " + describe(info[1]));
   const uint32_t seed = seed_arg(info[2], "seed");
   const uint64_t offset = info[4].IsUndefined() ? 0 : count_arg(info[4], "particleOffset", 1ull << 32);
+  if (offset + n > (1ull << 32))
+    throw_range(env, "Expected particleOffset + n <= 2^32 (particle indices key the RNG) but received " +
+                         std::to_string(offset) + " + " + std::to_string(n));
   const rtk::Batch b{n, mixture_->dim(), offset};
   if (dtype_of(info[3], "out") == Dtype::Float64)
     mixture_->sample_exact(shared_pool(), b, t, seed, typed_array<double>(info[3], "out", b.values()).data);
