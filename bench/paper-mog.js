@@ -5,9 +5,10 @@
 // against the score budget (NFE), beside the noise floor of exact draws.
 //
 //   node bench/paper-mog.js [--particles 20000] [--seed 1] [--out bench/out/paper-mog] [--quick]
-//                           [--threads N] [--nfe 16,32,64]
+//                           [--threads N] [--nfe 16,32,64] [--from-json FILE]
 //
-// Writes <out>.json (every cell) and <out>.svg (accuracy vs NFE). Needs the built package
+// Writes <out>.json (every cell) and <out>.svg (accuracy vs NFE); --from-json re-prints the
+// tables and re-draws the SVG of an earlier run without sampling. Needs the built package
 // (`npm run build`: dist/ and build/Release/rtk_addon.node).
 const fs = require('fs');
 const os = require('os');
@@ -22,10 +23,12 @@ const USAGE = `usage: node bench/paper-mog.js [--particles N] [--seed S] [--out 
   --out PREFIX    writes PREFIX.json and PREFIX.svg (default bench/out/paper-mog)
   --quick         n = 5000 and NFE {16, 32, 64}
   --threads N     native worker threads (default: all cores)
-  --nfe LIST      comma-separated NFE budgets (default 16,32,64,128,256)`;
+  --nfe LIST      comma-separated NFE budgets (default 16,32,64,128,256)
+  --from-json F   no sampling: re-print the tables and re-draw the SVG of an earlier run's JSON
+                  (the SVG goes to --out, default F without .json)`;
 
 function parseArgs(argv) {
-  const a = { particles: undefined, seed: 1, out: 'bench/out/paper-mog', quick: false, threads: undefined, nfe: undefined };
+  const a = { particles: undefined, seed: 1, out: undefined, quick: false, threads: undefined, nfe: undefined, fromJson: undefined };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -43,11 +46,28 @@ function parseArgs(argv) {
     else if (k === '--quick') a.quick = true;
     else if (k === '--threads') a.threads = int(val(), 1);
     else if (k === '--nfe') a.nfe = val().split(',').map((s) => int(s.trim(), 1));
+    else if (k === '--from-json') a.fromJson = val();
     else if (k === '--help' || k === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else fail(`unknown argument ${k}`);
   }
+  if (a.fromJson !== undefined) {
+    let j;
+    try {
+      j = JSON.parse(fs.readFileSync(a.fromJson, 'utf8'));
+    } catch (e) {
+      fail(`--from-json: cannot read ${a.fromJson}: ${e.message}`);
+    }
+    if (j.experiment !== 'paper-mog') fail(`--from-json: ${a.fromJson} is not a paper-mog result`);
+    a.saved = j;
+    a.particles = j.particles;
+    a.seed = j.seed;
+    a.nfe = j.nfeBudgets;
+    a.threads = j.threads ?? undefined;
+    a.out ??= a.fromJson.replace(/\.json$/, '');
+  }
+  a.out ??= 'bench/out/paper-mog';
   a.particles ??= a.quick ? 5000 : 20000;
   a.nfe ??= a.quick ? [16, 32, 64] : [16, 32, 64, 128, 256];
   return a;
@@ -98,26 +118,39 @@ function runCell(sampler, nfe, extra) {
 }
 
 // ---------------------------------------------------------------------------------------------
-const started = new Date();
+const saved = args.saved;
+const wallT0 = Date.now();
+const started = saved ? new Date(saved.date) : new Date();
+const loadStart = saved ? saved.host.loadavg1?.start ?? NaN : os.loadavg()[0];
+const cpus = saved ? saved.host.cpus : os.cpus().length;
 const log = (s) => process.stderr.write(s + '\n');
-log(`paper-mog: n = ${args.particles}, seed = ${args.seed}, NFE ${args.nfe.join(', ')}, threads = ${args.threads ?? 'all'} (${os.cpus().length} cores)`);
-
-const floorT0 = performance.now();
-const floor = rtk.marginalAccuracyFloor(target, args.particles, { ...MA_OPTIONS, repeats: 3 });
-log(`noise floor ${floor.toFixed(4)} (${(performance.now() - floorT0).toFixed(0)} ms)`);
-
-const cells = [];
-for (const r of ROWS) {
-  for (const nfe of args.nfe) {
-    const c = runCell(r.sampler, nfe, r.extra);
-    cells.push({ row: r.row, sampler: r.sampler, options: r.extra, ...c, nfeBudget: nfe });
-    log(`  ${r.row.padEnd(13)} nfe ${String(nfe).padStart(4)}: ` +
-      (c.error ? `error: ${c.error}` : `MA ${c.accuracy.toFixed(4)}  spent ${c.nfe}  energy ${c.energyEvals}  ${c.ms.toFixed(0)} ms`));
+let floor, cells, paperDdpm;
+if (saved) {
+  log(`paper-mog: re-rendering ${args.fromJson} (run of ${saved.date})`);
+  floor = saved.noiseFloor.value;
+  cells = saved.cells;
+  paperDdpm = saved.ddpm1000Uniform;
+  const want = ROWS.flatMap((r) => args.nfe.map((nfe) => `${r.row}@${nfe}`));
+  const missing = want.filter((k) => !cells.some((c) => `${c.row}@${c.nfeBudget}` === k));
+  if (missing.length) fail(`--from-json: cells missing: ${missing.join(', ')}`);
+} else {
+  log(`paper-mog: n = ${args.particles}, seed = ${args.seed}, NFE ${args.nfe.join(', ')}, threads = ${args.threads ?? 'all'} (${cpus} cores)`);
+  const floorT0 = performance.now();
+  floor = rtk.marginalAccuracyFloor(target, args.particles, { ...MA_OPTIONS, repeats: 3 });
+  log(`noise floor ${floor.toFixed(4)} (${(performance.now() - floorT0).toFixed(0)} ms)`);
+  cells = [];
+  for (const r of ROWS) {
+    for (const nfe of args.nfe) {
+      const c = runCell(r.sampler, nfe, r.extra);
+      cells.push({ row: r.row, sampler: r.sampler, options: r.extra, ...c, nfeBudget: nfe });
+      log(`  ${r.row.padEnd(13)} nfe ${String(nfe).padStart(4)}: ` +
+        (c.error ? `error: ${c.error}` : `MA ${c.accuracy.toFixed(4)}  spent ${c.nfe}  energy ${c.energyEvals}  ${c.ms.toFixed(0)} ms`));
+    }
   }
+  log('  ddpm 1000 uniform ...');
+  paperDdpm = { row: 'ddpm-1000-uniform', sampler: 'ddpm', options: { grid: 'uniform' }, ...runCell('ddpm', 1000, { grid: 'uniform' }), nfeBudget: 1000 };
+  log(paperDdpm.error ? `  error: ${paperDdpm.error}` : `  MA ${paperDdpm.accuracy.toFixed(4)}  ${paperDdpm.ms.toFixed(0)} ms`);
 }
-log('  ddpm 1000 uniform ...');
-const paperDdpm = { row: 'ddpm-1000-uniform', sampler: 'ddpm', options: { grid: 'uniform' }, ...runCell('ddpm', 1000, { grid: 'uniform' }), nfeBudget: 1000 };
-log(paperDdpm.error ? `  error: ${paperDdpm.error}` : `  MA ${paperDdpm.accuracy.toFixed(4)}  ${paperDdpm.ms.toFixed(0)} ms`);
 
 // ---------------------------------------------------------------------------------------------
 // Tables.
@@ -180,6 +213,9 @@ for (const c of claim)
     `rtk-ula ${c.rtkUlaBeatsDdpm1000 ? '>' : '<='} DDPM 1000 uniform; best overall: ${c.best}`);
 console.log('');
 console.log(table('Wall time per cell (ms, sampleSync incl. setup)', msText).join('\n'));
+const loadEnd = saved ? saved.host.loadavg1?.end ?? NaN : os.loadavg()[0];
+console.log(`1-min load average: ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at end (${cpus} cores); ` +
+  'timings on a shared machine are noisy.');
 if (errors.length) {
   console.log('\nErrors:');
   for (const e of errors) console.log(`  ${e}`);
@@ -194,7 +230,7 @@ const json = {
   description: "Marginal accuracy vs NFE on the paper's target: 12 equal-weight Gaussians in d = 10, means on the unit circle in the first two coordinates, variance 0.007",
   date: started.toISOString(),
   node: process.version,
-  host: { cpus: os.cpus().length, model: os.cpus()[0] && os.cpus()[0].model },
+  host: { cpus: os.cpus().length, model: os.cpus()[0] && os.cpus()[0].model, loadavg1: { start: loadStart, end: loadEnd } },
   particles: args.particles,
   seed: args.seed,
   threads: args.threads ?? null,
@@ -213,7 +249,7 @@ function strip(c) {
     segments: c.segments ?? null, budgetNote: c.budgetNote ?? null, nonFinite: c.nonFinite ?? null, error: c.error,
   };
 }
-fs.writeFileSync(`${outPrefix}.json`, JSON.stringify(json, null, 2) + '\n');
+if (!saved) fs.writeFileSync(`${outPrefix}.json`, JSON.stringify(json, null, 2) + '\n');
 
 // ---------------------------------------------------------------------------------------------
 // SVG: accuracy vs NFE, log2 x-axis; y focused on [0.5, 1] (lower if everything is lower).
@@ -243,8 +279,8 @@ const svg = linePlot({
       return c.error ? [nfe, NaN] : [c.nfe, c.accuracy];
     }),
   })),
-  hlines: [{ y: floor, label: `noise floor of ${args.particles} exact draws: ${floor.toFixed(3)}`, legend: 'noise floor (exact draws)', color: '#333' }],
+  hlines: [{ y: floor, label: `noise floor ${floor.toFixed(3)}`, legend: 'noise floor (exact draws)', color: '#333' }],
   markers: pd.error ? [] : [{ x: pd.nfe, y: pd.accuracy, label: `DDPM 1000 uniform (${pd.accuracy.toFixed(3)})`, color: '#000' }],
 });
 fs.writeFileSync(`${outPrefix}.svg`, svg);
-log(`wrote ${path.relative(process.cwd(), outPrefix)}.json and .svg (${((Date.now() - started.getTime()) / 1000).toFixed(1)} s)`);
+log(`wrote ${path.relative(process.cwd(), outPrefix)}${saved ? '' : '.json and '}.svg (${((Date.now() - wallT0) / 1000).toFixed(1)} s)`);

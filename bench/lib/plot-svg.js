@@ -68,7 +68,9 @@ function linePlot(spec) {
     if (!(h.y >= y0 && h.y <= y1)) continue;
     const c = h.color ?? '#000';
     out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${fmt(Y(h.y))}" y2="${fmt(Y(h.y))}" stroke="${c}" stroke-width="1.5" stroke-dasharray="7 5"/>`);
-    out.push(`<text x="${m.left + 6}" y="${fmt(Y(h.y) - 6)}" fill="${c}" font-size="12">${esc(h.label)}</text>`);
+    // Label at the right end, below the line when the line is near the top of the plot.
+    const ty = Y(h.y) - m.top < 20 ? Y(h.y) + 15 : Y(h.y) - 6;
+    out.push(`<text x="${m.left + pw - 6}" y="${fmt(ty)}" text-anchor="end" fill="${c}" font-size="12" stroke="#fff" stroke-width="3" paint-order="stroke">${esc(h.label)}</text>`);
   }
   // Series.
   const clipped = [];
