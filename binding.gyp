@@ -9,6 +9,7 @@
         "native/addon/kernels_binding.cc",
         "native/addon/mixture_binding.cc",
         "native/addon/native_run.cc",
+        "native/addon/native_target.cc",
         "native/addon/run_state.cc",
         "native/addon/shared_pool.cc"
       ],

@@ -2,6 +2,7 @@
 // process (rtk-math.md, "The paper's benchmark target"), plus exact draws and marginals.
 import { rangeError, typeError } from './errors';
 import { addon, NativeGaussianMixture, Real } from './native';
+import { NativeTarget } from './native-target';
 import { finiteNumber, integer, isFloat32Array, isFloat64Array, knownKeys, nonNegativeNumber, oneOf, plainObject } from './validate';
 
 export interface GaussianMixtureOptions {
@@ -19,15 +20,17 @@ function isArrayLike(v: unknown): v is ArrayLike<unknown> {
   return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 }
 
-export class GaussianMixture {
+export class GaussianMixture extends NativeTarget {
   /** The native object; used by `sample` to run entirely in C++. */
   readonly native: NativeGaussianMixture;
   readonly dim: number;
   readonly weights: Float64Array;
   readonly means: Float64Array;
   readonly variances: Float64Array;
+  readonly hasEnergy = true;
 
   constructor(options: GaussianMixtureOptions) {
+    super();
     const o = plainObject('GaussianMixture options', options);
     knownKeys('GaussianMixture options', o, MIXTURE_OPTIONS);
     const means = o.means;
@@ -119,6 +122,10 @@ export class GaussianMixture {
     return out as Real;
   }
 
+  evaluate(x: Real, t: number, scoreOut: Real | null, energyOut: Real | null): void {
+    this.native.evaluate(x, t, scoreOut, energyOut);
+  }
+
   /** score(x, t, out): out = grad log p_t at each row of x (n*d, row-major). */
   score(x: Real, t: number, out: Real): void {
     const n = this.rows('x', x);
@@ -160,9 +167,3 @@ export class GaussianMixture {
     return `GaussianMixture(${this.components} components, dim ${this.dim})`;
   }
 }
-
-/** True when `v` is a GaussianMixture (a native target). */
-export function isNativeTarget(v: unknown): v is GaussianMixture {
-  return v instanceof GaussianMixture;
-}
-

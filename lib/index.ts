@@ -2,6 +2,7 @@
 // standard diffusion baselines, over a C++ core.
 export { sample, sampleSync } from './sample';
 export { GaussianMixture } from './gaussian-mixture';
+export { NativeTarget } from './native-target';
 export type { GaussianMixtureOptions } from './gaussian-mixture';
 export { marginalAccuracy, marginalAccuracyFloor } from './metrics';
 export type { MarginalAccuracyOptions } from './metrics';

@@ -92,7 +92,7 @@ export interface Addon {
   JsScoreRun: new (plan: NativePlan, nfeBudget: number, x: Real, score: Real, energy: Real | null) => JsScoreRun;
   sampleNative(
     plan: NativePlan,
-    target: NativeGaussianMixture,
+    target: object,
     nfeBudget: number,
     dtype: 'float64' | 'float32',
   ): { promise: Promise<NativeResult>; cancel(): void; progress(): NativeProgress };

@@ -1,5 +1,5 @@
 // The public options of `sample`, their defaults, and the names of every sampler.
-import type { GaussianMixture } from './gaussian-mixture';
+import type { NativeTarget } from './native-target';
 import type { Real } from './native';
 
 export const SAMPLERS = ['rtk-mala', 'rtk-mala-es', 'rtk-uld', 'rtk-ula', 'ddpm', 'ddim', 'pf-heun', 'ald'] as const;
@@ -25,8 +25,8 @@ export interface ProgressInfo {
 }
 
 export interface SampleOptions {
-  /** A native target (GaussianMixture): the whole run stays in C++. */
-  target?: GaussianMixture;
+  /** A native target (GaussianMixture, a score plugin): the whole run stays in C++. */
+  target?: NativeTarget;
   /** Or a JS score function (with `dim`). */
   score?: ScoreFunction;
   /** Optional JS energy function (needed by 'rtk-mala' with a JS score). */

@@ -1,7 +1,7 @@
 // sample / sampleSync: validate the options, resolve the plan, and run it, either entirely in
 // C++ (native target) or with the user's JS score called once per step for the whole batch.
 import { AbortError, rangeError, typeError } from './errors';
-import { GaussianMixture } from './gaussian-mixture';
+import { NativeTarget } from './native-target';
 import { addon, NativeProgress, NativeResult, Real } from './native';
 import {
   EnergyFunction,
@@ -19,7 +19,7 @@ import { finiteNumber, integer, knownKeys, nonNegativeNumber, oneOf, plainObject
 interface Validated {
   input: PlanInput;
   resolved: ResolvedPlan;
-  target?: GaussianMixture;
+  target?: NativeTarget;
   score?: ScoreFunction;
   energy?: EnergyFunction;
   dtype: 'float64' | 'float32';
@@ -37,8 +37,8 @@ function validate(options: SampleOptions): Validated {
   const o = plainObject('sample options', options);
   knownKeys('sample options', o, OPTION_NAMES as readonly string[]);
   const target = o.target;
-  if (target !== undefined && !(target instanceof GaussianMixture))
-    throw typeError('target', 'a native target (GaussianMixture)', target);
+  if (target !== undefined && !(target instanceof NativeTarget))
+    throw typeError('target', 'a native target (GaussianMixture or a score plugin)', target);
   if (target !== undefined && o.score !== undefined)
     throw new TypeError("Give either 'target' (a native target) or 'score' (a JS function), not both");
   if (target === undefined && o.score === undefined)
@@ -116,6 +116,8 @@ function validate(options: SampleOptions): Validated {
   if (!(input.targetAccept > 0 && input.targetAccept < 1)) throw rangeError('targetAccept', 'a rate in (0, 1)', o.targetAccept);
   if (sampler === 'rtk-mala' && !target && !o.energy)
     throw new TypeError("sampler 'rtk-mala' with a JS score needs an 'energy' function; use 'rtk-mala-es' for score-only MALA");
+  if (sampler === 'rtk-mala' && target && !(target as NativeTarget).hasEnergy)
+    throw new TypeError("sampler 'rtk-mala' needs a target with an energy; this one has none: use 'rtk-mala-es'");
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError('onProgress', 'a function', o.onProgress);
   const progressIntervalMs = o.progressIntervalMs === undefined ? 100 : nonNegativeNumber('progressIntervalMs', o.progressIntervalMs);
   const signal = o.signal as AbortSignal | undefined;
@@ -124,7 +126,7 @@ function validate(options: SampleOptions): Validated {
   return {
     input,
     resolved: resolvePlan(input),
-    target: target as GaussianMixture | undefined,
+    target: target as NativeTarget | undefined,
     score: o.score as ScoreFunction | undefined,
     energy: sampler === 'rtk-mala' ? (o.energy as EnergyFunction | undefined) : undefined,
     dtype,
@@ -250,8 +252,8 @@ export function sampleSync(options: SampleOptions): SampleResult {
   if (v.target) {
     // A native target driven through the same handoff: its score is called from JS here.
     const target = v.target;
-    v.score = (x, t, out) => target.native.evaluate(x, t, out, null);
-    if (v.input.sampler === 'rtk-mala') v.energy = (x, t, out) => target.native.evaluate(x, t, null, out);
+    v.score = (x, t, out) => target.evaluate(x, t, out, null);
+    if (v.input.sampler === 'rtk-mala') v.energy = (x, t, out) => target.evaluate(x, t, null, out);
   }
   const loop = jsScoreLoop(v, started);
   const step = loop.next();

@@ -8,24 +8,16 @@
 
 namespace rtk_addon {
 
-namespace {
-Napi::FunctionReference* constructor_ref = nullptr;
-}
-
 Napi::Function MixtureBinding::Define(Napi::Env env) {
   Napi::Function f = DefineClass(env, "NativeGaussianMixture",
                                  {InstanceMethod("evaluate", &MixtureBinding::Evaluate),
                                   InstanceMethod("sampleExact", &MixtureBinding::SampleExact),
                                   InstanceMethod("marginalBinMasses", &MixtureBinding::MarginalBinMasses),
                                   InstanceAccessor("dim", &MixtureBinding::Dim, nullptr)});
-  constructor_ref = new Napi::FunctionReference(Napi::Persistent(f));
+  register_target_class(env, f, [](const Napi::Object& o) -> std::shared_ptr<const NativeTarget> {
+    return Napi::ObjectWrap<MixtureBinding>::Unwrap(o)->target_;
+  });
   return f;
-}
-
-MixtureBinding* MixtureBinding::Unwrap(const Napi::Value& v) {
-  if (!v.IsObject() || constructor_ref == nullptr) return nullptr;
-  if (!v.As<Napi::Object>().InstanceOf(constructor_ref->Value())) return nullptr;
-  return Napi::ObjectWrap<MixtureBinding>::Unwrap(v.As<Napi::Object>());
 }
 
 // new NativeGaussianMixture(weights: Float64Array(K), means: Float64Array(K*d), variances: Float64Array(K*d), d)
@@ -45,6 +37,7 @@ MixtureBinding::MixtureBinding(const Napi::CallbackInfo& info) : Napi::ObjectWra
   } catch (const std::invalid_argument& e) {
     throw_range(env, e.what());
   }
+  target_ = std::make_shared<const MixtureTarget>(mixture_);
 }
 
 Napi::Value MixtureBinding::Dim(const Napi::CallbackInfo& info) {

@@ -4,17 +4,30 @@
 
 #include <memory>
 
+#include "native_target.h"
 #include "rtk/targets/gaussian_mixture.h"
 
 namespace rtk_addon {
+
+// The mixture as a native target: oracles evaluate it on the run's pool.
+class MixtureTarget : public NativeTarget {
+ public:
+  explicit MixtureTarget(std::shared_ptr<const rtk::GaussianMixture> m) : mixture(std::move(m)) {}
+  int dim() const override { return mixture->dim(); }
+  bool has_energy() const override { return true; }
+  std::unique_ptr<rtk::ScoreOracle<double>> oracle_f64(rtk::ThreadPool& pool) const override {
+    return std::make_unique<rtk::GaussianMixtureOracle<double>>(*mixture, pool);
+  }
+  std::unique_ptr<rtk::ScoreOracle<float>> oracle_f32(rtk::ThreadPool& pool) const override {
+    return std::make_unique<rtk::GaussianMixtureOracle<float>>(*mixture, pool);
+  }
+  std::shared_ptr<const rtk::GaussianMixture> mixture;
+};
 
 class MixtureBinding : public Napi::ObjectWrap<MixtureBinding> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit MixtureBinding(const Napi::CallbackInfo& info);
-  std::shared_ptr<const rtk::GaussianMixture> mixture() const { return mixture_; }
-  // The binding behind a JS value, or null when it is not one.
-  static MixtureBinding* Unwrap(const Napi::Value& v);
 
  private:
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
@@ -24,6 +37,7 @@ class MixtureBinding : public Napi::ObjectWrap<MixtureBinding> {
   template <class Real>
   void evaluate_typed(const Napi::CallbackInfo& info, size_t n, double t);
   std::shared_ptr<const rtk::GaussianMixture> mixture_;
+  std::shared_ptr<const MixtureTarget> target_;
 };
 
 }  // namespace rtk_addon

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "convert.h"
-#include "mixture_binding.h"
+#include "native_target.h"
 #include "run_state.h"
 #include "rtk/samplers/sample.h"
 
@@ -30,12 +30,12 @@ Napi::Value samples_to_js(Napi::Env env, const std::vector<Real>& samples) {
 template <class Real>
 class NativeRunWorker : public Napi::AsyncWorker {
  public:
-  NativeRunWorker(Napi::Env env, rtk::Plan plan, std::shared_ptr<const rtk::GaussianMixture> mixture,
+  NativeRunWorker(Napi::Env env, rtk::Plan plan, std::shared_ptr<const NativeTarget> target,
                   std::shared_ptr<RunState> state)
       : Napi::AsyncWorker(env, "rtk-diffusion:sample"),
         deferred_(Napi::Promise::Deferred::New(env)),
         plan_(std::move(plan)),
-        mixture_(std::move(mixture)),
+        target_(std::move(target)),
         state_(std::move(state)) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
@@ -44,8 +44,11 @@ class NativeRunWorker : public Napi::AsyncWorker {
     try {
       samples_.resize(plan_.n * static_cast<size_t>(plan_.d));
       rtk::ThreadPool pool(plan_.threads);
-      rtk::GaussianMixtureOracle<Real> oracle(*mixture_, pool);
-      stats_ = rtk::sample(plan_, oracle, pool, state_->hooks(), state_->nfe_budget, samples_.data());
+      std::unique_ptr<rtk::ScoreOracle<Real>> oracle;
+      if constexpr (sizeof(Real) == 8) oracle = target_->oracle_f64(pool);
+      else oracle = target_->oracle_f32(pool);
+      if (!oracle) throw std::runtime_error("this target has no float32 form: use dtype 'float64'");
+      stats_ = rtk::sample(plan_, *oracle, pool, state_->hooks(), state_->nfe_budget, samples_.data());
     } catch (const rtk::RunCancelled&) {
       cancelled_ = true;
       SetError("the run was cancelled");
@@ -76,7 +79,7 @@ class NativeRunWorker : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   rtk::Plan plan_;
-  std::shared_ptr<const rtk::GaussianMixture> mixture_;
+  std::shared_ptr<const NativeTarget> target_;
   std::shared_ptr<RunState> state_;
   std::vector<Real> samples_;
   rtk::Stats stats_;
@@ -89,21 +92,23 @@ class NativeRunWorker : public Napi::AsyncWorker {
 Napi::Value SampleNative(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   rtk::Plan plan = plan_arg(info[0]);
-  MixtureBinding* target = MixtureBinding::Unwrap(info[1]);
-  if (target == nullptr) throw_type(env, "target", "a native target (GaussianMixture)", info[1]);
-  if (target->mixture()->dim() != plan.d)
-    throw_range(env, "The target has dim " + std::to_string(target->mixture()->dim()) + " but plan.dim is " +
+  std::shared_ptr<const NativeTarget> target = native_target_of(info[1]);
+  if (!target) throw_type(env, "target", "a native target (GaussianMixture or a score plugin)", info[1]);
+  if (target->dim() != plan.d)
+    throw_range(env, "The target has dim " + std::to_string(target->dim()) + " but plan.dim is " +
                          std::to_string(plan.d));
+  if (plan.sampler == rtk::SamplerKind::RtkMala && !target->has_energy())
+    throw_type(env, "target", "a target with an energy for sampler 'rtk-mala' (use 'rtk-mala-es')", info[1]);
   auto state = std::make_shared<RunState>();
   state->nfe_budget = static_cast<int>(count_arg(info[2], "nfeBudget", 1ull << 31));
   const std::string dtype = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "float64";
   Napi::Promise promise;
   if (dtype == "float32") {
-    auto* worker = new NativeRunWorker<float>(env, plan, target->mixture(), state);
+    auto* worker = new NativeRunWorker<float>(env, plan, target, state);
     promise = worker->Promise();
     worker->Queue();
   } else {
-    auto* worker = new NativeRunWorker<double>(env, plan, target->mixture(), state);
+    auto* worker = new NativeRunWorker<double>(env, plan, target, state);
     promise = worker->Promise();
     worker->Queue();
   }
