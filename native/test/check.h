@@ -3,7 +3,6 @@
 // main.cc runs every registered test and prints one line per test.
 #pragma once
 #include <cmath>
-#include <cstdio>
 #include <sstream>
 #include <string>
 #include <vector>

@@ -1,8 +1,8 @@
 // A whole RTK-ULD run (SamplerKind::RtkUld, fixed step size and friction) on a Gaussian p_0 is a
-// linear-Gaussian recursion in (x, z, v) per coordinate: x ~ N(0, 1) at T; per segment the
-// 'gaussian' warm start z ~ N(e^eta x, (e^{2 eta} - 1)), v ~ N(0, 1), the inner ULD steps on
+// linear-Gaussian recursion in (x, z, v) per coordinate: x ~ N(0, 1) at T; per segment a warm
+// start z (gaussian, tweedie or ddpm), a fresh v ~ N(0, 1), the inner ULD steps on
 // g(z) = energy(z, t) + (x - e^{-eta} z)^2 / (2 sigma2), then x <- z. Its exact law is propagated
-// here and the sampler's output moments must match it within Monte Carlo error.
+// here: the sampler's output moments must match it within Monte Carlo error.
 #include <cmath>
 #include <vector>
 
@@ -66,14 +66,14 @@ Law rtk_uld_law(const rtk::Plan& plan, double mu, double s2) {
 
 const std::vector<double> kMu{1.0, -0.5, 0.0}, kS2{0.5, 0.2, 1.0};
 
-rtk::Plan rtk_uld_plan(rtk::WarmStart start) {
+rtk::Plan rtk_uld_plan(rtk::WarmStart start, std::vector<int> steps) {
   rtk::Plan plan;
   plan.sampler = rtk::SamplerKind::RtkUld;
   plan.n = 20000;
   plan.d = 3;
   plan.seed = 11;
   plan.times = {2.5, 1.2, 0.6, 0.25, 0.0};
-  plan.steps = {30, 20, 20, 30};
+  plan.steps = std::move(steps);
   plan.step_size = 0.1;
   plan.friction = 2.0;
   plan.warm_start = start;
@@ -82,22 +82,28 @@ rtk::Plan rtk_uld_plan(rtk::WarmStart start) {
 
 }  // namespace
 
-// The sampler's output moments match the exact law of the implemented recursion.
+// The sampler's output moments match the exact law of the implemented recursion, with short
+// inner chains (the warm start still matters) and longer ones.
 TEST(rtk_uld, output_matches_its_exact_law) {
   const rtk::GaussianMixture target({1.0}, kMu, kS2, 3);
   rtk::ThreadPool pool(2);
   rtk::GaussianMixtureOracle<double> oracle(target, pool);
-  for (rtk::WarmStart start : {rtk::WarmStart::Gaussian, rtk::WarmStart::Tweedie, rtk::WarmStart::Ddpm}) {
-    const rtk::Plan plan = rtk_uld_plan(start);
-    std::vector<double> out(plan.n * plan.d);
-    const rtk::Stats stats = rtk::sample(plan, oracle, pool, rtk::RunHooks{}, 0, out.data());
-    CHECK_EQ(stats.nfe, 100 + (start == rtk::WarmStart::Gaussian ? 0 : 4));
-    for (int i = 0; i < plan.d; ++i) {
-      const Law law = rtk_uld_law(plan, kMu[i], kS2[i]);
-      const double mean = static_cast<double>(law.mean[0]), var = static_cast<double>(law.cov[0][0]);
-      const rtk_test::Moments m = rtk_test::column_moments(out.data(), plan.n, plan.d, i);
-      CHECK_NEAR(m.mean, mean, 5 * rtk_test::mean_se(var, plan.n));
-      CHECK_NEAR(m.var, var, 5 * rtk_test::gaussian_var_se(var, plan.n));
+  const std::vector<int> short_chains{4, 3, 3, 5}, long_chains{30, 20, 20, 30};
+  for (const std::vector<int>& steps : {short_chains, long_chains}) {
+    for (rtk::WarmStart start : {rtk::WarmStart::Gaussian, rtk::WarmStart::Tweedie, rtk::WarmStart::Ddpm}) {
+      const rtk::Plan plan = rtk_uld_plan(start, steps);
+      std::vector<double> out(plan.n * plan.d);
+      const rtk::Stats stats = rtk::sample(plan, oracle, pool, rtk::RunHooks{}, 0, out.data());
+      int inner = 0;
+      for (int s : steps) inner += s;
+      CHECK_EQ(stats.nfe, inner + (start == rtk::WarmStart::Gaussian ? 0 : 4));
+      for (int i = 0; i < plan.d; ++i) {
+        const Law law = rtk_uld_law(plan, kMu[i], kS2[i]);
+        const double mean = static_cast<double>(law.mean[0]), var = static_cast<double>(law.cov[0][0]);
+        const rtk_test::Moments m = rtk_test::column_moments(out.data(), plan.n, plan.d, i);
+        CHECK_NEAR(m.mean, mean, 5 * rtk_test::mean_se(var, plan.n));
+        CHECK_NEAR(m.var, var, 5 * rtk_test::gaussian_var_se(var, plan.n));
+      }
     }
   }
 }
@@ -106,7 +112,7 @@ TEST(rtk_uld, output_matches_its_exact_law) {
 // error is the inner ULD's first-order step-size bias and its unconverged warm start).
 TEST(rtk_uld, exact_law_approaches_the_target) {
   for (rtk::WarmStart start : {rtk::WarmStart::Gaussian, rtk::WarmStart::Tweedie}) {
-    rtk::Plan coarse = rtk_uld_plan(start), fine = coarse;
+    rtk::Plan coarse = rtk_uld_plan(start, {30, 20, 20, 30}), fine = coarse;
     fine.step_size = coarse.step_size / 20;
     for (int& steps : fine.steps) steps *= 40;  // twice the inner time
     for (int i = 0; i < 3; ++i) {

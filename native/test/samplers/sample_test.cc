@@ -3,7 +3,9 @@
 // progress and non-finite scores behave as documented.
 #include "rtk/samplers/sample.h"
 
+#include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <string>
 #include <vector>
@@ -232,43 +234,67 @@ TEST(sample, cancellation_and_progress) {
 
 namespace {
 
-// The paper target's score, NaN for particle 0 (a broken user model).
+// The paper target's score with NaN for particle 0 (a broken user model), on every call except
+// the listed ones.
 class PoisonedOracle : public rtk::ScoreOracle<double> {
  public:
-  PoisonedOracle(const rtk::GaussianMixture& m, rtk::ThreadPool& pool) : inner_(m, pool) {}
+  PoisonedOracle(const rtk::GaussianMixture& m, rtk::ThreadPool& pool, std::vector<int> clean_calls)
+      : inner_(m, pool), clean_(std::move(clean_calls)) {}
   int dim() const override { return inner_.dim(); }
   bool has_energy() const override { return true; }
   void evaluate(const double* x, size_t n, double t, double* score, double* energy) override {
     inner_.evaluate(x, n, t, score, energy);
+    if (std::find(clean_.begin(), clean_.end(), calls_++) != clean_.end()) return;
     score[0] = std::numeric_limits<double>::quiet_NaN();
     if (energy) energy[0] = std::numeric_limits<double>::quiet_NaN();
   }
 
  private:
   rtk::GaussianMixtureOracle<double> inner_;
+  std::vector<int> clean_;
+  int calls_ = 0;
 };
 
 }  // namespace
 
-// MALA rejects what a NaN score proposes; samplers without an MH test stop with SamplerError.
-TEST(sample, non_finite_scores) {
+// Where no MH test can reject a non-finite score (baselines, ULD, ULA, and the start of every
+// MALA chain) the run stops with SamplerError.
+TEST(sample, non_finite_scores_stop_the_run) {
   const rtk::GaussianMixture target = paper_target();
   rtk::ThreadPool pool(1);
-  PoisonedOracle oracle(target, pool);
   for (rtk::SamplerKind kind : kAllKinds) {
+    PoisonedOracle oracle(target, pool, {});
     const rtk::Plan plan = small_plan(kind, 20);
     std::vector<double> out(plan.n * plan.d);
-    if (kind == rtk::SamplerKind::RtkMala || kind == rtk::SamplerKind::RtkMalaEs) {
-      bool threw = false;
-      try {
-        rtk::sample(plan, oracle, pool, rtk::RunHooks{}, 0, out.data());
-      } catch (...) {
-        threw = true;
-      }
-      CHECK(!threw);
-      CHECK(all_finite(out));
-    } else {
-      CHECK_THROWS(rtk::SamplerError, rtk::sample(plan, oracle, pool, rtk::RunHooks{}, 0, out.data()));
+    CHECK_THROWS(rtk::SamplerError, rtk::sample(plan, oracle, pool, rtk::RunHooks{}, 0, out.data()));
+  }
+}
+
+// MALA rejects what a non-finite proposal score gives: the run completes, every sample is finite,
+// and with a fixed step size (no batch-wide adaptation) only the poisoned particle differs
+// from a clean run.
+TEST(sample, mala_rejects_non_finite_proposals) {
+  const rtk::GaussianMixture target = paper_target();
+  rtk::ThreadPool pool(1);
+  for (rtk::SamplerKind kind : {rtk::SamplerKind::RtkMala, rtk::SamplerKind::RtkMalaEs}) {
+    rtk::Plan plan = small_plan(kind, 20);  // steps {4, 3, 4, 5}: chain starts at calls 0, 5, 9, 14
+    plan.step_size = 0.01;
+    PoisonedOracle poisoned(target, pool, {0, 5, 9, 14});
+    std::vector<double> out(plan.n * plan.d), clean_out(plan.n * plan.d);
+    rtk::Stats stats, clean_stats;
+    try {
+      stats = rtk::sample(plan, poisoned, pool, rtk::RunHooks{}, 0, out.data());
+    } catch (const std::exception& e) {
+      rtk_test::fail(__FILE__, __LINE__, std::string("threw: ") + e.what());
     }
+    rtk::GaussianMixtureOracle<double> clean(target, pool);
+    clean_stats = rtk::sample(plan, clean, pool, rtk::RunHooks{}, 0, clean_out.data());
+    CHECK(all_finite(out));
+    const size_t d = static_cast<size_t>(plan.d);
+    CHECK(!std::equal(out.begin(), out.begin() + d, clean_out.begin()));
+    CHECK(std::equal(out.begin() + d, out.end(), clean_out.begin() + d));
+    REQUIRE(stats.segments.size() == clean_stats.segments.size());
+    for (size_t k = 0; k < stats.segments.size(); ++k)
+      CHECK(stats.segments[k].accept_rate < clean_stats.segments[k].accept_rate);
   }
 }

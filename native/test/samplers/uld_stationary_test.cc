@@ -1,7 +1,7 @@
 // The inner ULD chain (Algorithm 3) on a quadratic potential g = P (z - m)^2 / 2 per coordinate
 // is a linear-Gaussian recursion, so the law of (z, v) after any number of uld_step calls is
-// known exactly: the chain's moments must match it within Monte Carlo error, and after enough
-// steps that law is the chain's stationary law, close to the target N(m, 1/P).
+// known exactly: the chain's moments must match it within Monte Carlo error. After enough steps
+// that law is stationary, and its distance to the target N(m, 1/P) is first order in tau.
 #include <cmath>
 #include <vector>
 
@@ -91,5 +91,4 @@ TEST(uld_stationary, bias_is_first_order_in_tau) {
   CHECK(coarse > 0.01);  // the bias is real at tau = 0.1 (about 11% here) ...
   CHECK(fine < coarse / 5);  // ... and shrinks with tau
   CHECK(fine < 0.02);
-  }
 }
