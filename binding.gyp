@@ -10,6 +10,8 @@
         "native/addon/mixture_binding.cc",
         "native/addon/native_run.cc",
         "native/addon/native_target.cc",
+        "native/addon/plugin_binding.cc",
+        "native/addon/plugin_oracle.cc",
         "native/addon/run_state.cc",
         "native/addon/shared_pool.cc"
       ],
@@ -18,9 +20,10 @@
         "native/include"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
-      "cflags!": ["-fno-exceptions", "-O2", "-O3"],
-      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20", "-O2", "-O3"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-ffp-contract=off", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-psabi"],
+      "conditions": [["OS=='linux'", { "libraries": ["-ldl"] }]],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "<!(node scripts/arch-flags.js)", "-ffp-contract=off", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-psabi"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

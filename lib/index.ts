@@ -4,6 +4,8 @@ export { sample, sampleSync } from './sample';
 export { GaussianMixture } from './gaussian-mixture';
 export { NativeTarget } from './native-target';
 export type { GaussianMixtureOptions } from './gaussian-mixture';
+export { loadScorePlugin, ScorePlugin } from './score-plugin';
+export type { ScorePluginOptions, NativeScorePlugin } from './score-plugin';
 export { marginalAccuracy, marginalAccuracyFloor } from './metrics';
 export type { MarginalAccuracyOptions } from './metrics';
 export { epsilonScore, x0Score, linearAlphaBar, cosineAlphaBar, timeFromAlphaBar, alphaBarFromTime } from './adapters';

@@ -136,5 +136,17 @@ function load(): Addon {
   );
 }
 
-/** The native addon, loaded once. */
-export const addon: Addon = load();
+let loaded: Addon | undefined;
+
+/** The native addon, loaded on first use (so that importing the package never fails; a
+ * missing build is reported when something needs it). */
+export const addon: Addon = new Proxy({} as Addon, {
+  get(_target, property) {
+    loaded ??= load();
+    return Reflect.get(loaded, property);
+  },
+  set(_target, property, value) {
+    loaded ??= load();
+    return Reflect.set(loaded, property, value);
+  },
+});

@@ -26,6 +26,7 @@ const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b
  *        points with y = null/NaN are skipped (the line breaks there)
  * @param {{y: number, label: string, color?: string}[]} [spec.hlines]  dashed horizontal lines
  * @param {{x: number, y: number, label: string, color?: string}[]} [spec.markers]  isolated points
+ * @param {string} [spec.idPrefix]  prefix of the clip-path id (needed when several plots share one document)
  * @returns {string} the SVG document
  */
 function linePlot(spec) {
@@ -38,10 +39,11 @@ function linePlot(spec) {
   const [y0, y1] = spec.yRange;
   const X = (x) => m.left + ((Math.log2(x) - lx0) / (lx1 - lx0)) * pw;
   const Y = (y) => m.top + (1 - (y - y0) / (y1 - y0)) * ph;
+  const clipId = `${spec.idPrefix ?? ''}plot-area`;
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="13">`);
   out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<defs><clipPath id="plot-area"><rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}"/></clipPath></defs>`);
+  out.push(`<defs><clipPath id="${clipId}"><rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}"/></clipPath></defs>`);
   // Title.
   out.push(`<text x="${m.left + pw / 2}" y="26" text-anchor="middle" font-size="17" font-weight="bold">${esc(spec.title)}</text>`);
   if (spec.subtitle)
@@ -87,8 +89,11 @@ function linePlot(spec) {
       else if (run.length) runs.push(run), (run = []);
     }
     if (run.length) runs.push(run);
-    out.push(`<g clip-path="url(#plot-area)">`);
-    for (const r of runs)
+    out.push(`<g clip-path="url(#${clipId})">`);
+    // A run entirely below (or above) the y range is invisible: skip it (an entirely clipped
+    // dashed polyline also makes some renderers, e.g. resvg, panic).
+    const visible = runs.filter((r) => !(r.every(([, y]) => y < y0) || r.every(([, y]) => y > y1)));
+    for (const r of visible)
       out.push(`<polyline fill="none" stroke="${c}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} stroke-linejoin="round" points="${r.map(([x, y]) => `${fmt(X(x))},${fmt(Y(y))}`).join(' ')}"/>`);
     for (const [x, y] of pts) if (y >= y0 && y <= y1) out.push(`<circle cx="${fmt(X(x))}" cy="${fmt(Y(y))}" r="3.5" fill="${c}"/>`);
     out.push('</g>');
@@ -139,4 +144,39 @@ function linePlot(spec) {
   return out.join('\n') + '\n';
 }
 
-module.exports = { linePlot, PALETTE };
+/**
+ * Several linePlot panels in one SVG document, in a grid (row-major), each scaled by `scale`.
+ * @param {object} spec
+ * @param {string} spec.title
+ * @param {string} [spec.subtitle]
+ * @param {object[]} spec.panels   linePlot specs (their idPrefix is set here)
+ * @param {number} [spec.columns]  default 2
+ * @param {number} [spec.scale]    default 0.75 (a panel is 1000 x 600 before scaling)
+ * @returns {string} the SVG document
+ */
+function panelGrid(spec) {
+  const cols = spec.columns ?? 2, scale = spec.scale ?? 0.75;
+  const pw = 1000 * scale, ph = 600 * scale;
+  const head = spec.subtitle ? 62 : 40;
+  const rows = Math.ceil(spec.panels.length / cols);
+  const W = Math.round(cols * pw), H = Math.round(head + rows * ph);
+  const out = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="13">`);
+  out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
+  out.push(`<text x="${W / 2}" y="26" text-anchor="middle" font-size="19" font-weight="bold">${esc(spec.title)}</text>`);
+  if (spec.subtitle) out.push(`<text x="${W / 2}" y="50" text-anchor="middle" font-size="13" fill="#444">${esc(spec.subtitle)}</text>`);
+  spec.panels.forEach((p, i) => {
+    const x = (i % cols) * pw, y = head + Math.floor(i / cols) * ph;
+    // The panel's document, its <svg> element turned into a translated and scaled group
+    // (nested <svg> elements trip some renderers).
+    const inner = linePlot({ ...p, idPrefix: `p${i}-` })
+      .trimEnd()
+      .replace(/^<svg [^>]*>/, `<g transform="translate(${fmt(x)} ${fmt(y)}) scale(${scale})">`)
+      .replace(/<\/svg>$/, '</g>');
+    out.push(inner);
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+module.exports = { linePlot, panelGrid, PALETTE };

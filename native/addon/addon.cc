@@ -9,11 +9,13 @@
 #include "kernels_binding.h"
 #include "mixture_binding.h"
 #include "native_run.h"
+#include "plugin_binding.h"
 
 namespace rtk_addon {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeGaussianMixture", MixtureBinding::Define(env));
+  exports.Set("NativeScorePlugin", PluginBinding::Define(env));
   exports.Set("JsScoreRun", JsScoreRun::Define(env));
   exports.Set("sampleNative", Napi::Function::New(env, SampleNative, "sampleNative"));
   DefineKernels(env, exports);

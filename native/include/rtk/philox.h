@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "fast_math.h"
 #include "host_device.h"
 
 namespace rtk {
@@ -79,14 +80,15 @@ RTK_HD inline double uniform53(uint32_t a, uint32_t b) {
 }
 
 // Four standard normals from one Philox block: Box–Muller on two pairs of 32-bit uniforms
-// (tails are truncated at sqrt(-2 ln 2^-33) ~ 6.8 sigma, probability ~1e-11).
+// (tails are truncated at sqrt(-2 ln 2^-33) ~ 6.8 sigma, probability ~1e-11), with this
+// library's own log and sincos (fast_math.h) so that every CPU and the GPU agree bit for bit.
 RTK_HD inline void normal4(const Philox4x32& r, double out[4]) {
-  constexpr double two_pi = 6.283185307179586476925286766559;
   for (int pair = 0; pair < 2; ++pair) {
-    const double radius = sqrt(-2.0 * log(uniform_open32(r.v[2 * pair])));
-    const double angle = two_pi * uniform_open32(r.v[2 * pair + 1]);
-    out[2 * pair] = radius * cos(angle);
-    out[2 * pair + 1] = radius * sin(angle);
+    const double radius = sqrt(-2.0 * log_unit_lanes<double, uint64_t>(uniform_open32(r.v[2 * pair])));
+    double sin_a, cos_a;
+    sincos_2pi_lanes<double>(uniform_open32(r.v[2 * pair + 1]), sin_a, cos_a);
+    out[2 * pair] = radius * cos_a;
+    out[2 * pair + 1] = radius * sin_a;
   }
 }
 

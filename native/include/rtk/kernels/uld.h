@@ -9,6 +9,7 @@
 #include "../batch.h"
 #include "../host_device.h"
 #include "../philox.h"
+#include "../philox_lanes.h"
 #include "../thread_pool.h"
 
 namespace rtk {
@@ -84,12 +85,36 @@ RTK_HD inline void uld_step_particle(const UldCoefficients& c, Real* z, Real* v,
   }
 }
 
+// kLanes particles at once (philox_lanes.h): the same bits as uld_step_particle per row.
+template <class Real>
+inline void uld_step_tile(const UldCoefficients& c, Real* z, Real* v, const Real* grad_g, int d, const StreamId& noise,
+                          const StreamId& noise2, uint64_t first_particle) {
+  Lanes n1[4], n2[4];
+  for (int block = 0; block * 4 < d; ++block) {
+    normal4_lanes(noise, first_particle, static_cast<uint32_t>(block), n1);
+    normal4_lanes(noise2, first_particle, static_cast<uint32_t>(block), n2);
+    const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const size_t o = static_cast<size_t>(lane) * d;
+      for (int i = block * 4; i < end; ++i) {
+        const double a = n1[i - block * 4][lane], b = n2[i - block * 4][lane];
+        const double zi = z[o + i], vi = v[o + i], gi = grad_g[o + i];
+        z[o + i] = static_cast<Real>(zi + c.c_v * vi - c.c_grad * gi + c.l_zz * a);
+        v[o + i] = static_cast<Real>(c.e * vi - c.c_v * gi + c.l_vz * a + c.l_vv * b);
+      }
+    }
+  }
+}
+
 template <class Real>
 void uld_step(ThreadPool& pool, const Batch& b, const UldCoefficients& c, Real* z, Real* v, const Real* grad_g,
               const StreamId& noise, const StreamId& noise2) {
   const size_t d = static_cast<size_t>(b.d);
   pool.parallel_for(b.n, [&](size_t begin, size_t end) {
-    for (size_t p = begin; p < end; ++p)
+    size_t p = begin;
+    for (; p + kLanes <= end; p += kLanes)
+      uld_step_tile(c, z + p * d, v + p * d, grad_g + p * d, b.d, noise, noise2, b.particle_offset + p);
+    for (; p < end; ++p)
       uld_step_particle(c, z + p * d, v + p * d, grad_g + p * d, b.d, noise, noise2, b.particle_offset + p);
   });
 }

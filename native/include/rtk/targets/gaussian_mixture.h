@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "../batch.h"
-#include "../fast_exp.h"
+#include "../fast_math.h"
+#include "../lanes.h"
 #include "../philox.h"
 #include "../thread_pool.h"
 #include "target.h"
@@ -71,19 +72,15 @@ class GaussianMixture {
 
   // Rows are evaluated in tiles of kTile, transposed so that the inner loops run across the
   // tile's rows and vectorise; every row's arithmetic is the same whatever tile it falls in.
-  static constexpr int kTile = 8;
-  // Eight doubles handled lane by lane (GCC/Clang vector extension; each lane's arithmetic is
-  // exactly the scalar arithmetic, so results do not depend on the vector width).
-  typedef double Lanes __attribute__((vector_size(kTile * sizeof(double)), aligned(8)));
-  typedef uint64_t LaneBits __attribute__((vector_size(kTile * sizeof(uint64_t)), aligned(8)));
+  static constexpr int kTile = kLanes;
 
-  // Doubles of scratch that evaluate_rows needs.
-  size_t work_size() const { return static_cast<size_t>(kTile) * (d_ + weights_.size()); }
+  // Tiles of scratch (Lanes, naturally aligned) that evaluate_rows needs.
+  size_t work_tiles() const { return static_cast<size_t>(d_) + weights_.size(); }
 
   // Score (and energy when energy != null) of rows [0, n) of x at the parameters `a`; p_t is
   // log-sum-exp'd stably: log p = top + log sum_j e^{l_j - top}, score = sum_j r_j (m_j - x) / var_j.
   template <class Real>
-  void evaluate_rows(const AtTime& a, const Real* x, size_t n, Real* score, Real* energy, double* work) const {
+  void evaluate_rows(const AtTime& a, const Real* x, size_t n, Real* score, Real* energy, Lanes* work) const {
     for (size_t row = 0; row < n; row += kTile) {
       const int rows = static_cast<int>(n - row < kTile ? n - row : kTile);
       evaluate_tile(a, x + row * d_, rows, score + row * d_, energy ? energy + row : nullptr, work);
@@ -92,13 +89,13 @@ class GaussianMixture {
 
  private:
   template <class Real>
-  void evaluate_tile(const AtTime& a, const Real* x, int rows, Real* score, Real* energy, double* work) const {
+  void evaluate_tile(const AtTime& a, const Real* x, int rows, Real* score, Real* energy, Lanes* work) const {
     constexpr int R = kTile;
     const int d = d_;
     const size_t k = weights_.size();
     const double* mean = a.mean.data();
     const double* precision = a.precision.data();
-    Lanes* xt = reinterpret_cast<Lanes*>(work);  // d tiles: coordinate i of the R rows (short tiles repeat the last row)
+    Lanes* xt = work;                             // d tiles: coordinate i of the R rows (short tiles repeat the last row)
     Lanes* lw = xt + d;                           // K tiles: log w_j + log N_j(x), then e^{l_j - top}
     for (int i = 0; i < d; ++i)
       for (int r = 0; r < R; ++r) xt[i][r] = static_cast<double>(x[(r < rows ? r : rows - 1) * d + i]);
@@ -133,7 +130,7 @@ class GaussianMixture {
   void evaluate(ThreadPool& pool, const Real* x, size_t n, double t, Real* score, Real* energy) const {
     const AtTime a = at_time(t);
     pool.parallel_for(n, [&](size_t begin, size_t end) {
-      std::vector<double> work(work_size());
+      std::vector<Lanes> work(work_tiles());
       evaluate_rows(a, x + begin * d_, end - begin, score + begin * d_, energy ? energy + begin : nullptr,
                     work.data());
     });

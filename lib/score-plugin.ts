@@ -1,0 +1,137 @@
+// Native score plugins: a user's shared library implementing the C ABI of
+// native/include/rtk/score_plugin.h, loaded with dlopen. A ScorePlugin is a NativeTarget, so
+// `sample({ target: plugin, ... })` runs entirely in C++, calling the plugin's score (and energy)
+// on the run's thread pool in parallel chunks; sampleSync and evaluate() call it from JS.
+import * as path from 'path';
+import { rangeError, typeError } from './errors';
+import { addon, Real } from './native';
+import { NativeTarget } from './native-target';
+import { isFloat32Array, isFloat64Array, knownKeys, nonNegativeNumber, plainObject } from './validate';
+
+/** The addon object wrapping a loaded plugin (native/addon/plugin_binding.h). */
+export interface NativeScorePlugin {
+  readonly dim: number;
+  readonly hasEnergy: boolean;
+  readonly path: string;
+  evaluate(x: Real, t: number, scoreOut: Real | null, energyOut: Real | null): void;
+}
+
+type NativeScorePluginClass = new (path: string, dim: number, configJson: string) => NativeScorePlugin;
+
+export interface ScorePluginOptions {
+  /** The dimension d of the density (a positive integer); handed to the plugin's create(). */
+  dim: number;
+  /** Any JSON-serialisable value, handed to create() as JSON text (default: `{}`). */
+  config?: unknown;
+}
+
+const PLUGIN_OPTIONS = ['dim', 'config'] as const;
+const MAX_DIM = 1 << 20;
+
+/** JSON text of `config`, or a TypeError saying why it cannot be sent to the plugin. */
+function configJson(pluginPath: string, config: unknown): string {
+  if (config === undefined) return '{}';
+  const where = (key: string) => (key === '' ? 'config' : `config at key '${key}'`);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(config, (key: string, value: unknown) => {
+      // JSON.stringify would silently turn these into null or drop them.
+      if (typeof value === 'number' && !Number.isFinite(value))
+        throw new TypeError(`${where(key)} is ${value}, which JSON cannot represent`);
+      if (typeof value === 'function' || typeof value === 'symbol' || (key === '' && value === undefined))
+        throw new TypeError(`${where(key)} is ${typeof value}, which JSON cannot represent`);
+      return value;
+    });
+  } catch (e) {
+    throw new TypeError(
+      `Cannot load score plugin '${pluginPath}': config is not JSON-serialisable (${(e as Error).message})`,
+    );
+  }
+  if (text === undefined)
+    throw new TypeError(`Cannot load score plugin '${pluginPath}': config is not JSON-serialisable`);
+  return text;
+}
+
+export class ScorePlugin extends NativeTarget {
+  /** The native object; used by `sample` to run entirely in C++. */
+  readonly native: NativeScorePlugin;
+  readonly dim: number;
+  /** Whether the plugin exports an energy (its table's energy is not NULL); 'rtk-mala' needs one. */
+  readonly hasEnergy: boolean;
+  /** The absolute path of the shared library. */
+  readonly path: string;
+  /** The JSON text handed to the plugin's create(). */
+  readonly configJson: string;
+
+  /** Prefer `loadScorePlugin(path, options)`; this is the same. */
+  constructor(libraryPath: string, options: ScorePluginOptions) {
+    super();
+    if (typeof libraryPath !== 'string' || libraryPath.length === 0)
+      throw typeError('path', 'the path of a score plugin shared library (a non-empty string)', libraryPath);
+    const resolved = path.resolve(libraryPath);
+    const o = plainObject(`loadScorePlugin('${resolved}') options`, options);
+    knownKeys(`loadScorePlugin('${resolved}') options`, o, PLUGIN_OPTIONS);
+    if (typeof o.dim !== 'number')
+      throw typeError(`dim of score plugin '${resolved}'`, 'a positive integer', o.dim);
+    if (!Number.isInteger(o.dim) || o.dim < 1 || o.dim > MAX_DIM)
+      throw rangeError(`dim of score plugin '${resolved}'`, `a positive integer (at most ${MAX_DIM})`, o.dim);
+    const json = configJson(resolved, o.config);
+    const Native = (addon as unknown as { NativeScorePlugin: NativeScorePluginClass }).NativeScorePlugin;
+    this.native = new Native(resolved, o.dim, json);
+    this.dim = o.dim;
+    this.hasEnergy = this.native.hasEnergy;
+    this.path = resolved;
+    this.configJson = json;
+  }
+
+  private rows(name: string, x: unknown): number {
+    if (!(isFloat64Array(x) || isFloat32Array(x))) throw typeError(name, 'a Float64Array or Float32Array', x);
+    if (x.length === 0 || x.length % this.dim !== 0)
+      throw rangeError(name, `a non-empty multiple of dim = ${this.dim} values`, x);
+    return x.length / this.dim;
+  }
+
+  private checkOut(name: string, x: Real, out: unknown, length: number): Real {
+    const same = isFloat64Array(x) ? isFloat64Array(out) : isFloat32Array(out);
+    if (!same) throw typeError(name, `a ${x.constructor.name} (the type of x)`, out);
+    if ((out as Real).length !== length) throw rangeError(name, `length ${length}`, out);
+    return out as Real;
+  }
+
+  /** Score and/or energy at the rows of x (either output may be null). Throws an Error naming the
+   * plugin when it returns a non-zero code. Float32 arrays are converted to double for the plugin. */
+  evaluate(x: Real, t: number, scoreOut: Real | null, energyOut: Real | null): void {
+    this.native.evaluate(x, t, scoreOut, energyOut);
+  }
+
+  /** score(x, t, out): out = grad log p_t at each row of x (n*d, row-major). */
+  score(x: Real, t: number, out: Real): void {
+    const n = this.rows('x', x);
+    nonNegativeNumber('t', t);
+    this.native.evaluate(x, t, this.checkOut('out', x, out, n * this.dim), null);
+  }
+
+  /** energy(x, t, out): out[i] = -log p_t(x_i) up to a constant; only when hasEnergy. */
+  energy(x: Real, t: number, out: Real): void {
+    if (!this.hasEnergy) throw new TypeError(`score plugin '${this.path}' has no energy function`);
+    const n = this.rows('x', x);
+    nonNegativeNumber('t', t);
+    this.native.evaluate(x, t, null, this.checkOut('out', x, out, n));
+  }
+
+  toString(): string {
+    return `ScorePlugin(${this.path}, dim ${this.dim}${this.hasEnergy ? ', with energy' : ''})`;
+  }
+}
+
+/**
+ * Loads a native score plugin: a shared library exporting `rtk_score_plugin_v1` (see
+ * native/include/rtk/score_plugin.h). `config` is sent to the plugin's create() as JSON.
+ * The returned object works wherever a GaussianMixture does (`sample({ target: plugin, ... })`,
+ * sampleSync). Every failure (missing file, not a library, missing symbol, wrong ABI version,
+ * create() failing) throws an Error naming the path and the reason. The library is unloaded
+ * once neither this object nor any run still uses it.
+ */
+export function loadScorePlugin(libraryPath: string, options: ScorePluginOptions): ScorePlugin {
+  return new ScorePlugin(libraryPath, options);
+}

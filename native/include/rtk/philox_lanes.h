@@ -1,0 +1,61 @@
+// Philox4x32-10 and the Box–Muller normals of philox.h for kLanes consecutive particles at
+// once (one particle per lane); each lane's numbers equal the scalar functions' bit for bit.
+#pragma once
+#include <cstring>
+
+#include "fast_math.h"
+#include "lanes.h"
+#include "philox.h"
+
+namespace rtk {
+
+// The Philox block `block` of particles first, first + 1, ..., one per lane (32-bit words held
+// in 64-bit lanes).
+inline void philox_block_lanes(const StreamId& s, uint64_t first, uint32_t block, LaneBits out[4]) {
+  constexpr uint64_t mask = 0xFFFFFFFFull;
+  constexpr uint64_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
+  LaneBits c0 = LaneBits{} + block, c1 = LaneBits{} + s.step, c2 = LaneBits{} + s.segment,
+           c3 = LaneBits{} + static_cast<uint32_t>(s.purpose);
+  LaneBits k0 = LaneBits{} + s.seed, k1;
+  for (int lane = 0; lane < kLanes; ++lane) k1[lane] = static_cast<uint32_t>(first + lane);
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      k0 = (k0 + W0) & mask;
+      k1 = (k1 + W1) & mask;
+    }
+    const LaneBits p0 = c0 * M0, p1 = c2 * M1;
+    const LaneBits n0 = (p1 >> 32) ^ c1 ^ k0, n2 = (p0 >> 32) ^ c3 ^ k1;
+    c1 = p1 & mask;
+    c3 = p0 & mask;
+    c0 = n0;
+    c2 = n2;
+  }
+  out[0] = c0;
+  out[1] = c1;
+  out[2] = c2;
+  out[3] = c3;
+}
+
+// uniform_open32 per lane: (bits + 0.5) 2^-32, converted exactly through the 2^52 trick.
+inline Lanes uniform_open32_lanes(LaneBits bits) {
+  const LaneBits biased = bits | 0x4330000000000000ull;
+  Lanes x;
+  memcpy(&x, &biased, sizeof x);
+  return ((x - 4503599627370496.0) + 0.5) * 2.3283064365386962890625e-10;
+}
+
+// Four standard normals per lane (normal4 of each lane's particle).
+inline void normal4_lanes(const StreamId& s, uint64_t first, uint32_t block, Lanes out[4]) {
+  LaneBits r[4];
+  philox_block_lanes(s, first, block, r);
+  for (int pair = 0; pair < 2; ++pair) {
+    Lanes radius = -2.0 * log_unit_lanes<Lanes, LaneBits>(uniform_open32_lanes(r[2 * pair]));
+    for (int lane = 0; lane < kLanes; ++lane) radius[lane] = std::sqrt(radius[lane]);
+    Lanes sin_a, cos_a;
+    sincos_2pi_lanes<Lanes>(uniform_open32_lanes(r[2 * pair + 1]), sin_a, cos_a);
+    out[2 * pair] = radius * cos_a;
+    out[2 * pair + 1] = radius * sin_a;
+  }
+}
+
+}  // namespace rtk
