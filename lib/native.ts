@@ -45,7 +45,8 @@ export interface NativePlan {
   threads: number;
   times: number[];
   steps: number[];
-  warmStart: string;
+  /** One name for every segment, or one per segment. */
+  warmStart: string | string[];
   stepSize: number;
   targetAccept: number;
   friction: number;

@@ -45,7 +45,13 @@ export interface SampleOptions {
   T?: number;
   /** End time. Default 0. */
   tEnd?: number;
-  /** RTK: number of segments. Default: chosen from the budget (see README). */
+  /** RTK schedule: 'hybrid' (default: DDPM steps down to switchTime, then two MH-corrected
+   * segments) or 'segments' (the paper's: RTK segments all the way; default when segments, grid
+   * or innerSteps is given). */
+  schedule?: 'hybrid' | 'segments';
+  /** RTK hybrid: the time where DDPM steps hand over to RTK segments. Default 0.2. */
+  switchTime?: number;
+  /** RTK 'segments' schedule: number of segments. Default: chosen from the budget (see README). */
   segments?: number;
   /** Time grid: 'uniform', 'geometric' or explicit decreasing times from T. */
   grid?: GridKind | number[];
@@ -83,7 +89,7 @@ export interface SampleOptions {
 }
 
 export const OPTION_NAMES: readonly (keyof SampleOptions)[] = [
-  'target', 'score', 'energy', 'dim', 'particles', 'seed', 'sampler', 'nfe', 'T', 'tEnd', 'segments', 'grid',
+  'target', 'score', 'energy', 'dim', 'particles', 'seed', 'sampler', 'nfe', 'T', 'tEnd', 'schedule', 'switchTime', 'segments', 'grid',
   'tMin', 'stepSize', 'targetAccept', 'friction', 'innerSteps', 'warmStart', 'projectionRadius', 'energyEstimate',
   'finalDenoise', 'langevinSteps', 'aldStepScale', 'threads', 'dtype', 'onProgress', 'progressIntervalMs', 'signal',
 ];

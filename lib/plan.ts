@@ -16,7 +16,12 @@ export interface PlanInput {
   T: number;
   tEnd: number;
   segments?: number;
-  grid: GridKind | number[];
+  /** undefined: the sampler's default grid. */
+  grid?: GridKind | number[];
+  /** RTK: 'hybrid' (DDPM prefix + MH-corrected segments) or 'segments'; undefined: automatic. */
+  schedule?: 'hybrid' | 'segments';
+  /** RTK hybrid: where the DDPM prefix hands over to the RTK segments. */
+  switchTime: number;
   tMin: number;
   stepSize: number;
   targetAccept: number;
@@ -46,7 +51,7 @@ export function defaultSegments(nfe: number): number {
 
 function baseGrid(input: PlanInput, steps: number, end: number): number[] {
   if (Array.isArray(input.grid)) return input.grid.slice();
-  return input.grid === 'uniform' ? uniformGrid(input.T, end, steps) : geometricGrid(input.T, end, steps);
+  return (input.grid ?? 'geometric') === 'uniform' ? uniformGrid(input.T, end, steps) : geometricGrid(input.T, end, steps);
 }
 
 function nativePlan(input: PlanInput, times: number[], steps: number[], finalDenoise: boolean): NativePlan {
@@ -69,27 +74,28 @@ function nativePlan(input: PlanInput, times: number[], steps: number[], finalDen
   };
 }
 
-function resolveRtk(input: PlanInput): ResolvedPlan {
+/** The RTK segment times of the 'segments' schedule: `grid`, or `segments` uniform/geometric. */
+function segmentTimes(input: PlanInput): number[] {
+  if (Array.isArray(input.grid)) return input.grid.slice();
+  const k = input.segments ?? defaultSegments(input.nfe);
+  if ((input.grid ?? 'uniform') === 'uniform' || k === 1) return uniformGrid(input.T, input.tEnd, k);
+  const low = Math.max(input.tMin, input.tEnd);
+  return low > input.tEnd ? [...geometricGrid(input.T, low, k - 1), input.tEnd] : geometricGrid(input.T, low, k);
+}
+
+/** Splits what the budget leaves after `prefix` DDPM segments over the RTK segments of `times`
+ * (times.length - 1 - prefix of them). */
+function splitRtk(input: PlanInput, times: number[], prefix: number): { steps: number[]; spent: number; fixedCost: number } {
   const mala = input.sampler === 'rtk-mala' || input.sampler === 'rtk-mala-es';
   const perStep = input.sampler === 'rtk-mala-es' && input.energyEstimate === 'simpson' ? 2 : 1;
-  let times: number[];
-  if (Array.isArray(input.grid)) times = input.grid.slice();
-  else {
-    const k = input.segments ?? defaultSegments(input.nfe);
-    if (input.grid === 'uniform' || k === 1) times = uniformGrid(input.T, input.tEnd, k);
-    else {
-      const low = Math.max(input.tMin, input.tEnd);
-      times = low > input.tEnd ? [...geometricGrid(input.T, low, k - 1), input.tEnd] : geometricGrid(input.T, low, k);
-    }
-  }
-  const k = times.length - 1;
-  // Per segment: the warm start's score (Tweedie / DDPM) unless a MALA chain left it cached,
-  // and MALA's evaluation of its starting point.
+  const k = times.length - 1 - prefix;
+  // Per RTK segment: the warm start's score (Tweedie / DDPM) unless a MALA chain left it
+  // cached, and MALA's evaluation of its starting point; each DDPM prefix segment costs 1.
   const overhead = Array.from({ length: k }, (_, i) => {
     const warm = input.warmStart === 'gaussian' ? 0 : i > 0 && mala ? 0 : 1;
     return warm + (mala ? 1 : 0);
   });
-  const fixedCost = overhead.reduce((a, b) => a + b, 0);
+  const fixedCost = prefix + overhead.reduce((a, b) => a + b, 0);
   let steps: number[];
   if (input.innerSteps !== undefined) {
     steps = Array.isArray(input.innerSteps) ? input.innerSteps.slice() : new Array(k).fill(input.innerSteps);
@@ -112,15 +118,48 @@ function resolveRtk(input: PlanInput): ResolvedPlan {
   if (spent > input.nfe) {
     throw rangeError('innerSteps', `steps whose cost (${spent} NFE) fits the budget nfe = ${input.nfe}`, input.innerSteps);
   }
+  return { steps: [...new Array(prefix).fill(0), ...steps], spent, fixedCost };
+}
+
+/** The schedule RTK runs: 'hybrid' unless segments, grid or innerSteps were given. */
+export function rtkSchedule(input: PlanInput): 'hybrid' | 'segments' {
+  if (input.schedule) return input.schedule;
+  const explicit = input.segments !== undefined || input.grid !== undefined || input.innerSteps !== undefined;
+  return explicit ? 'segments' : 'hybrid';
+}
+
+function resolveRtk(input: PlanInput): ResolvedPlan {
+  const perStep = input.sampler === 'rtk-mala-es' && input.energyEstimate === 'simpson' ? 2 : 1;
+  let times = segmentTimes(input);
+  let prefix = 0;
+  const sw = input.switchTime;
+  if (rtkSchedule(input) === 'hybrid' && sw > input.tEnd && sw < input.T) {
+    // Hybrid (README, "Defaults"): DDPM steps (RTK segments with a Gaussian kernel, 1 NFE each)
+    // on a geometric grid from T down to switchTime, where the modes of p_t separate, then two
+    // MH-corrected segments switchTime -> switchTime / 10 -> tEnd with half the budget or more.
+    const rtk = sw / 10 > input.tEnd ? [sw, sw / 10, input.tEnd] : [sw, input.tEnd];
+    const minimum = splitRtk({ ...input, nfe: Number.MAX_SAFE_INTEGER, innerSteps: 1 }, rtk, 0).spent;
+    const m = Math.min(Math.floor(input.nfe / 2), input.nfe - minimum);
+    if (m >= 1) {
+      prefix = m;
+      times = [...geometricGrid(input.T, sw, m), ...rtk.slice(1)];
+    }
+  }
+  const { steps, spent, fixedCost } = splitRtk(input, times, prefix);
+  const k = times.length - 1 - prefix;
+  const warmStarts = [...new Array(prefix).fill('ddpm'), ...new Array(k).fill(input.warmStart)];
   const note =
-    `${k} segments; ${fixedCost} NFE on warm/chain starts; inner steps [${steps.join(', ')}] at ${perStep} NFE each` +
+    (prefix > 0 ? `${prefix} DDPM steps from T = ${input.T} to ${sw}, then ` : '') +
+    `${k} RTK segments; ${fixedCost} NFE on ${prefix > 0 ? 'DDPM steps, ' : ''}warm/chain starts; ` +
+    `inner steps [${steps.slice(prefix).join(', ')}] at ${perStep} NFE each` +
     (spent < input.nfe ? `; ${input.nfe - spent} NFE left unspent (the split needs whole steps)` : '');
-  return { plan: nativePlan(input, times, steps, false), nfe: spent, budgetNote: note };
+  return { plan: { ...nativePlan(input, times, steps, false), warmStart: warmStarts }, nfe: spent, budgetNote: note };
 }
 
 function resolveBaseline(input: PlanInput): ResolvedPlan {
   const custom = Array.isArray(input.grid);
-  const end = custom ? (input.grid as number[])[(input.grid as number[]).length - 1] : input.grid === 'geometric' || input.sampler === 'ald' ? Math.max(input.tEnd, input.tMin) : input.tEnd;
+  const gridKind = input.grid ?? 'geometric';
+  const end = custom ? (input.grid as number[])[(input.grid as number[]).length - 1] : gridKind === 'geometric' || input.sampler === 'ald' ? Math.max(input.tEnd, input.tMin) : input.tEnd;
   const denoise = input.finalDenoise ?? end > 0;
   const denoiseCost = denoise && end > 0 ? 1 : 0;
   const budget = input.nfe - denoiseCost;

@@ -65,8 +65,7 @@ function validate(options: SampleOptions): Validated {
   let T = o.T === undefined ? 5 : positiveNumber('T', o.T);
   let tEnd = o.tEnd === undefined ? 0 : nonNegativeNumber('tEnd', o.tEnd);
   let grid: PlanInput['grid'];
-  if (o.grid === undefined) grid = RTK_SAMPLERS.includes(sampler) ? 'uniform' : 'geometric';
-  else if (Array.isArray(o.grid)) {
+  if (Array.isArray(o.grid)) {
     if (o.grid.length < 2) throw rangeError('grid', 'an array of at least 2 decreasing times', o.grid);
     o.grid.forEach((t, i) => {
       nonNegativeNumber(`grid[${i}]`, t);
@@ -75,7 +74,7 @@ function validate(options: SampleOptions): Validated {
     if (o.T !== undefined && o.T !== o.grid[0]) throw rangeError('grid[0]', `T = ${T}`, o.grid[0]);
     T = o.grid[0];
     tEnd = o.grid[o.grid.length - 1];
-  } else grid = oneOf('grid', o.grid, ['uniform', 'geometric'] as const);
+  } else if (o.grid !== undefined) grid = oneOf('grid', o.grid, ['uniform', 'geometric'] as const);
   if (Array.isArray(o.grid)) grid = o.grid.slice() as number[];
   if (!(T > tEnd)) throw rangeError('T', `a start time greater than tEnd = ${tEnd}`, T);
   const tMin = o.tMin === undefined ? (RTK_SAMPLERS.includes(sampler) ? 0.05 : 1e-3) : positiveNumber('tMin', o.tMin);
@@ -97,7 +96,9 @@ function validate(options: SampleOptions): Validated {
     T,
     tEnd,
     segments,
-    grid: grid!,
+    grid,
+    schedule: o.schedule === undefined ? undefined : oneOf('schedule', o.schedule, ['hybrid', 'segments'] as const),
+    switchTime: o.switchTime === undefined ? 0.2 : positiveNumber('switchTime', o.switchTime),
     tMin,
     stepSize: autoOrPositive('stepSize', o.stepSize),
     targetAccept: o.targetAccept === undefined ? 0.6 : finiteNumber('targetAccept', o.targetAccept),

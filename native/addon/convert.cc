@@ -144,11 +144,24 @@ rtk::Plan plan_arg(const Napi::Value& v) {
     throw_range(env, "plan.steps must have one entry per RTK segment");
   if (p.sampler == rtk::SamplerKind::Ald && p.steps.size() != p.times.size())
     throw_range(env, "plan.steps must have one entry per ALD grid time");
-  const std::string warm = field(o, "warmStart").ToString().Utf8Value();
-  if (warm == "gaussian") p.warm_start = rtk::WarmStart::Gaussian;
-  else if (warm == "tweedie") p.warm_start = rtk::WarmStart::Tweedie;
-  else if (warm == "ddpm") p.warm_start = rtk::WarmStart::Ddpm;
-  else throw_range(env, "Unknown plan.warmStart \"" + warm + "\"");
+  // plan.warmStart: one name for every segment, or an Array with one name per segment.
+  const Napi::Value warm_value = field(o, "warmStart");
+  const size_t segments = p.times.size() > 0 ? p.times.size() - 1 : 0;
+  auto warm_kind = [&](const Napi::Value& v, const std::string& name) {
+    const std::string warm = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+    if (warm == "gaussian") return rtk::WarmStart::Gaussian;
+    if (warm == "tweedie") return rtk::WarmStart::Tweedie;
+    if (warm == "ddpm") return rtk::WarmStart::Ddpm;
+    throw_type(env, name, "'gaussian', 'tweedie' or 'ddpm'", v);
+  };
+  if (warm_value.IsArray()) {
+    auto list = warm_value.As<Napi::Array>();
+    if (list.Length() != segments) throw_range(env, "plan.warmStart must have one entry per RTK segment");
+    for (uint32_t i = 0; i < list.Length(); ++i)
+      p.warm_starts.push_back(warm_kind(list.Get(i), "plan.warmStart[" + std::to_string(i) + "]"));
+  } else {
+    p.warm_starts.assign(segments, warm_kind(warm_value, "plan.warmStart"));
+  }
   p.step_size = number_arg(field(o, "stepSize"), "plan.stepSize");
   p.target_accept = number_arg(field(o, "targetAccept"), "plan.targetAccept");
   p.friction = number_arg(field(o, "friction"), "plan.friction");

@@ -29,10 +29,10 @@ Law rtk_uld_law(const rtk::Plan& plan, double mu, double s2) {
     const long double decay = std::exp(-eta), sigma2 = -std::expm1(-2 * eta);
     // Warm start z = wx x + ws score(x, t_k) + wn xi (rtk-math.md "Warm start"); a fresh v ~ N(0, 1).
     long double wx = std::exp(eta), ws = 0, wn2 = std::expm1(2 * eta);  // 'gaussian'
-    if (plan.warm_start == rtk::WarmStart::Tweedie) {
+    if (plan.warm_starts[k] == rtk::WarmStart::Tweedie) {
       ws = std::exp(eta) * sigma2;
       wn2 = 0;
-    } else if (plan.warm_start == rtk::WarmStart::Ddpm) {
+    } else if (plan.warm_starts[k] == rtk::WarmStart::Ddpm) {
       ws = 2 * std::expm1(eta);
     }
     Law::Matrix a{}, q{};
@@ -76,7 +76,7 @@ rtk::Plan rtk_uld_plan(rtk::WarmStart start, std::vector<int> steps) {
   plan.steps = std::move(steps);
   plan.step_size = 0.1;
   plan.friction = 2.0;
-  plan.warm_start = start;
+  plan.warm_starts.assign(plan.times.size() - 1, start);
   return plan;
 }
 

@@ -114,7 +114,7 @@ TEST(sample, same_bits_for_any_thread_count) {
 TEST(sample, same_bits_for_any_thread_count_variants) {
   for (rtk::WarmStart start : {rtk::WarmStart::Tweedie, rtk::WarmStart::Ddpm}) {
     rtk::Plan p = small_plan(rtk::SamplerKind::RtkMala, 1500);
-    p.warm_start = start;
+    p.warm_starts.assign(p.times.size() - 1, start);
     check_thread_independent(p);
   }
   rtk::Plan simpson = small_plan(rtk::SamplerKind::RtkMalaEs, 1500);
@@ -171,7 +171,7 @@ TEST(sample, nfe_accounting) {
   };
   for (const Case& c : cases) {
     rtk::Plan p = small_plan(c.kind, n);
-    p.warm_start = c.start;
+    p.warm_starts.assign(p.times.size() - 1, c.start);
     p.energy_delta = c.delta;
     const Run r = run_plan(p, 1);
     CHECK_EQ(r.stats.nfe, c.nfe);

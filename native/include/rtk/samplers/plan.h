@@ -23,7 +23,9 @@ struct Plan {
   std::vector<double> times;
   // RTK: inner steps per segment (K entries); ALD: Langevin steps per grid time (K+1 entries).
   std::vector<int> steps;
-  WarmStart warm_start = WarmStart::Gaussian;
+  // RTK: the warm start of each segment (K entries; empty: 'gaussian', the paper's, for all). A
+  // segment with 0 inner steps is its warm start alone: with 'ddpm', one DDPM step.
+  std::vector<WarmStart> warm_starts;
   double step_size = 0;        // RTK inner step tau; 0 = adapted during the run
   double target_accept = 0.6;  // MALA: the acceptance rate the adaptation aims at
   double friction = 0;         // ULD gamma; 0 = from the curvature estimate

@@ -30,12 +30,12 @@ void draw_initial(RunContext<Real>& ctx, Real* x) {
 // The warm start z of segment k from the anchor w.x at t_start (rtk-math.md, "Warm start").
 // `score_cached` says w.score already holds score(w.x, t_start) (the previous MALA chain's).
 template <class Real>
-void warm_start(RunContext<Real>& ctx, Workspace<Real>& w, int segment, double t_start, double t,
+void warm_start(RunContext<Real>& ctx, Workspace<Real>& w, WarmStart kind, int segment, double t_start, double t,
                 bool score_cached) {
   const Plan& plan = ctx.plan;
   const double eta = t_start - t;
   const StreamId noise{plan.seed, static_cast<uint32_t>(segment), 0, Purpose::WarmStart};
-  if (plan.warm_start == WarmStart::Gaussian) {
+  if (kind == WarmStart::Gaussian) {
     // z ~ N(e^eta x, (e^{2 eta} - 1) I): the Gaussian factor of pi alone.
     const ScoreStep c{std::exp(eta), 0.0, std::sqrt(std::expm1(2.0 * eta))};
     score_step(ctx.pool, ctx.batch, c, w.x.data(), w.x.data(), w.z.data(), noise);
@@ -45,7 +45,7 @@ void warm_start(RunContext<Real>& ctx, Workspace<Real>& w, int segment, double t
     ctx.evaluate(w.x.data(), t_start, w.score.data(), nullptr);
     ctx.require_finite(w.score.data(), ctx.values(), "the score", segment, -1, t_start);
   }
-  if (plan.warm_start == WarmStart::Tweedie) {
+  if (kind == WarmStart::Tweedie) {
     // z = e^eta (x + sigma2 score(x, t_k)), the posterior mean E[X_t | X_{t_k} = x].
     const double sigma2 = -std::expm1(-2.0 * eta), scale = std::exp(eta);
     score_step(ctx.pool, ctx.batch, ScoreStep{scale, scale * sigma2, 0.0}, w.x.data(), w.score.data(), w.z.data(),
@@ -83,10 +83,13 @@ void run_rtk(RunContext<Real>& ctx, Workspace<Real>& w) {
     seg.eta = eta;
     seg.steps = plan.steps[k];
     ctx.checkpoint(k, segments, 0, seg.steps);
-    warm_start(ctx, w, k, t_start, t, score_cached);
+    const WarmStart kind = plan.warm_starts.empty() ? WarmStart::Gaussian : plan.warm_starts.at(k);
+    warm_start(ctx, w, kind, k, t_start, t, score_cached);
     const SegmentPotential pot = segment_potential(eta);
     const double bound = potential_smoothness_bound(t, eta);
-    if (mala) {
+    if (seg.steps == 0) {
+      // The warm start alone (e.g. a DDPM step: the Gaussian-kernel RTK segment).
+    } else if (mala) {
       if (!(tau > 0)) tau = initial_mala_step(t, eta, plan.d);
       ctx.evaluate(w.z.data(), t, w.score.data(), exact_energy ? w.energy.data() : nullptr);
       ctx.require_finite(w.score.data(), ctx.values(), "the score at the chain's start", k, -1, t);
@@ -101,7 +104,7 @@ void run_rtk(RunContext<Real>& ctx, Workspace<Real>& w) {
     }
     // The chain's state at time t is the next anchor; MALA keeps score(z, t) for a Tweedie start.
     std::swap(w.x, w.z);
-    score_cached = mala;
+    score_cached = mala && seg.steps > 0;
     seg.nfe = ctx.stats.nfe - nfe_before;
     seg.energy_evals = ctx.stats.energy_evals - energy_before;
     ctx.stats.segments.push_back(seg);
