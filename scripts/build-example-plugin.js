@@ -30,15 +30,30 @@ function sharedLibraryName(name) {
   return `lib${name}${process.platform === 'darwin' ? '.dylib' : '.so'}`;
 }
 
+/** The CPU-specific flag (as for the addon, scripts/arch-flags.js): the plugin is built on the
+ * machine that runs it. RTK_PORTABLE=1 builds for any CPU of the architecture. */
+function archFlags() {
+  const portable = process.env.RTK_PORTABLE === '1' || process.env.RTK_PORTABLE === 'true';
+  if (portable || process.platform === 'win32') return [];
+  if (process.arch === 'x64') return ['-march=native'];
+  if (process.arch === 'arm64') return ['-mcpu=native'];
+  return [];
+}
+
 /** Compiles C++ sources into the shared library `out` (written atomically); throws with the
- * compiler's output on failure. */
-function compilePlugin({ sources, out, cxx = findCompiler(), flags = [] }) {
+ * compiler's output on failure. -ffp-contract=off: no FMA contraction, so a row's result does
+ * not depend on which code path (vector or scalar) computed it. */
+function compilePlugin({ sources, out, cxx = findCompiler(), flags = [], arch = archFlags() }) {
   if (!cxx) throw new Error('No C++ compiler found (set $CXX or install c++/g++/clang++)');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const temporary = `${out}.tmp-${process.pid}`;
-  const args = ['-std=c++17', '-O2', '-fPIC', '-I', includeDir, ...flags, ...sources, '-o', temporary];
-  args.unshift(process.platform === 'darwin' ? '-dynamiclib' : '-shared');
-  const r = spawnSync(cxx, args, { encoding: 'utf8' });
+  const compile = (extra) => {
+    const args = [process.platform === 'darwin' ? '-dynamiclib' : '-shared', '-std=c++17', '-O3', ...extra,
+      '-ffp-contract=off', '-fPIC', '-I', includeDir, ...flags, ...sources, '-o', temporary];
+    return { args, r: spawnSync(cxx, args, { encoding: 'utf8' }) };
+  };
+  let { args, r } = compile(arch);
+  if ((r.error || r.status !== 0) && arch.length > 0) ({ args, r } = compile([])); // a compiler without -march=native
   if (r.error || r.status !== 0) {
     fs.rmSync(temporary, { force: true });
     throw new Error(`${cxx} ${args.join(' ')} failed:\n${r.error ? r.error.message : ''}${r.stdout}${r.stderr}`);

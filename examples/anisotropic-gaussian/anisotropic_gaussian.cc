@@ -7,7 +7,8 @@
 //   energy(x, t) = 0.5 (x - m_t)^T S_t^{-1} (x - m_t) + 0.5 log det S_t + 0.5 d log(2 pi)
 //
 // Config (JSON): {"mean": [d numbers], "covariance": [[d numbers] x d]} (symmetric, positive
-// definite). Build: `npm run build:example-plugin` or CMake target rtk_example_plugin.
+// definite). Build: `npm run build:example-plugin` (c++ -O3 -march=native, like the addon) or
+// the CMake target rtk_example_plugin (portable). Needs GCC or Clang (vector extension below).
 //
 // Return codes of score/energy: 2 dim differs from create's, 3 t is negative or not finite,
 // 4 S_t is not positive definite, 5 out of memory.
@@ -20,7 +21,7 @@
 #include <cmath>
 #include <cstdio>
 #include <locale>
-#include <new>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -168,11 +169,7 @@ void* create_config(const char* config_json, int dim, char* err, size_t err_len)
     write_error(err, err_len, "dim must be >= 1");
     return nullptr;
   }
-  Gaussian* g = new (std::nothrow) Gaussian();
-  if (g == nullptr) {
-    write_error(err, err_len, "out of memory");
-    return nullptr;
-  }
+  std::unique_ptr<Gaussian> g(new Gaussian());
   g->d = dim;
   Reader r{config_json ? config_json : "", {}};
   bool have_mean = false, have_cov = false;
@@ -242,13 +239,42 @@ void* create_config(const char* config_json, int dim, char* err, size_t err_len)
   }
   if (!ok) {
     write_error(err, err_len, r.error);
-    delete g;
     return nullptr;
   }
-  return g;
+  return g.release();
 }
 
 void destroy(void* ctx) { delete static_cast<Gaussian*>(ctx); }
+
+// Rows are processed in tiles of kTile, transposed so that the inner loops run across the
+// tile's rows as one vector operation (GCC/Clang vector extension, 4 doubles with AVX, else 2
+// (measured fastest for d = 10, also with AVX-512); each lane's arithmetic is exactly the scalar arithmetic). Every row's
+// arithmetic is the same whatever tile it falls in (short tiles repeat their last row), so
+// results do not depend on how the batch is chunked.
+#if defined(__AVX__)
+constexpr size_t kTile = 4;
+#else
+constexpr size_t kTile = 2;
+#endif
+typedef double Tile __attribute__((vector_size(kTile * sizeof(double))));
+
+// rt[j][r] = x_r[j] - m[j] for the rows r of one tile.
+void tile_residuals(const double* x, size_t rows, size_t d, const double* m, Tile* rt) {
+  for (size_t j = 0; j < d; ++j) {
+    Tile v;
+    for (size_t r = 0; r < kTile; ++r) v[r] = x[(r < rows ? r : rows - 1) * d + j];
+    rt[j] = v - m[j];
+  }
+}
+
+// py[i] = sum_j P_ij rt[j]: the precision matrix times each row's residual.
+void tile_precision_times(const double* prec, const Tile* rt, size_t d, Tile* py) {
+  for (size_t i = 0; i < d; ++i) {
+    Tile acc = Tile{};
+    for (size_t j = 0; j < d; ++j) acc += prec[i * d + j] * rt[j];
+    py[i] = acc;
+  }
+}
 
 int score_rows(void* ctx, const double* x, size_t n, int dim, double t, double* out) {
   const Gaussian& g = *static_cast<const Gaussian*>(ctx);
@@ -257,18 +283,13 @@ int score_rows(void* ctx, const double* x, size_t n, int dim, double t, double* 
   AtTime a;
   if (!at_time(g, t, a)) return 4;
   const size_t d = static_cast<size_t>(dim);
-  const double* m = a.mean.data();
-  const double* prec = a.precision.data();
-  std::vector<double> r(d);
-  for (size_t row = 0; row < n; ++row) {
-    const double* xr = x + row * d;
-    double* o = out + row * d;
-    for (size_t j = 0; j < d; ++j) r[j] = xr[j] - m[j];
-    for (size_t i = 0; i < d; ++i) {
-      double s = 0;
-      for (size_t j = 0; j < d; ++j) s += prec[i * d + j] * r[j];
-      o[i] = -s;
-    }
+  std::vector<Tile> rt(d), py(d);
+  for (size_t row = 0; row < n; row += kTile) {
+    const size_t rows = n - row < kTile ? n - row : kTile;
+    tile_residuals(x + row * d, rows, d, a.mean.data(), rt.data());
+    tile_precision_times(a.precision.data(), rt.data(), d, py.data());
+    for (size_t i = 0; i < d; ++i)
+      for (size_t r = 0; r < rows; ++r) out[(row + r) * d + i] = -py[i][r];
   }
   return 0;
 }
@@ -282,17 +303,14 @@ int energy_rows(void* ctx, const double* x, size_t n, int dim, double t, double*
   const size_t d = static_cast<size_t>(dim);
   constexpr double log_two_pi = 1.8378770664093454835606594728112;
   const double constant = 0.5 * (a.log_det + dim * log_two_pi);
-  std::vector<double> r(d);
-  for (size_t row = 0; row < n; ++row) {
-    const double* xr = x + row * d;
-    for (size_t j = 0; j < d; ++j) r[j] = xr[j] - a.mean[j];
-    double q = 0;
-    for (size_t i = 0; i < d; ++i) {
-      double s = 0;
-      for (size_t j = 0; j < d; ++j) s += a.precision[i * d + j] * r[j];
-      q += r[i] * s;
-    }
-    out[row] = 0.5 * q + constant;
+  std::vector<Tile> rt(d), py(d);
+  for (size_t row = 0; row < n; row += kTile) {
+    const size_t rows = n - row < kTile ? n - row : kTile;
+    tile_residuals(x + row * d, rows, d, a.mean.data(), rt.data());
+    tile_precision_times(a.precision.data(), rt.data(), d, py.data());
+    Tile q = Tile{};
+    for (size_t i = 0; i < d; ++i) q += rt[i] * py[i];
+    for (size_t r = 0; r < rows; ++r) out[row + r] = 0.5 * q[r] + constant;
   }
   return 0;
 }

@@ -8,12 +8,31 @@
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
-#include <functional>
+#include <type_traits>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace rtk {
+
+// A non-owning reference to a callable (std::function would allocate for lambdas that capture
+// more than two pointers, on every call of a kernel).
+template <class Signature>
+class FunctionRef;
+
+template <class R, class... Args>
+class FunctionRef<R(Args...)> {
+ public:
+  template <class F>
+  FunctionRef(F&& f)  // NOLINT: implicit, like std::function
+      : object_(const_cast<void*>(static_cast<const void*>(&f))),
+        call_([](void* o, Args... args) -> R { return (*static_cast<std::remove_reference_t<F>*>(o))(args...); }) {}
+  R operator()(Args... args) const { return call_(object_, args...); }
+
+ private:
+  void* object_;
+  R (*call_)(void*, Args...);
+};
 
 class ThreadPool {
  public:
@@ -39,7 +58,7 @@ class ThreadPool {
 
   // Calls fn(begin, end) over [0, n) in ranges of at least `grain` items, on all threads.
   // The first exception thrown by any range is rethrown here after all ranges finished.
-  void parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn, size_t grain = 64) {
+  void parallel_for(size_t n, FunctionRef<void(size_t, size_t)> fn, size_t grain = 64) {
     if (n == 0) return;
     const size_t chunks_wanted = static_cast<size_t>(count_) * 4;
     size_t chunk = std::max(grain, (n + chunks_wanted - 1) / chunks_wanted);
@@ -53,7 +72,7 @@ class ThreadPool {
 
   // Calls fn(block, begin, end) for fixed blocks of `block_size` items, whatever the thread
   // count: per-block partial sums combined in block order give thread-independent results.
-  void for_blocks(size_t n, size_t block_size, const std::function<void(size_t, size_t, size_t)>& fn) {
+  void for_blocks(size_t n, size_t block_size, FunctionRef<void(size_t, size_t, size_t)> fn) {
     const size_t blocks = (n + block_size - 1) / block_size;
     if (blocks == 0) return;
     auto one = [&](size_t b) { fn(b, b * block_size, std::min(n, (b + 1) * block_size)); };
@@ -65,7 +84,7 @@ class ThreadPool {
   }
 
  private:
-  void run_chunks(size_t chunks, const std::function<void(size_t)>& body) {
+  void run_chunks(size_t chunks, FunctionRef<void(size_t)> body) {
     std::unique_lock<std::mutex> job_lock(job_mutex_);  // one job at a time per pool
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -120,7 +139,7 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  const std::function<void(size_t)>* job_ = nullptr;
+  const FunctionRef<void(size_t)>* job_ = nullptr;
   size_t job_chunks_ = 0;
   std::atomic<size_t> next_chunk_{0};
   std::exception_ptr error_;

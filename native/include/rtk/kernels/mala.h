@@ -99,8 +99,14 @@ MalaAcceptInfo mala_accept(ThreadPool& pool, const Batch& b, const MalaAcceptPar
                            const MalaArrays<Real>& a, const StreamId& accept_stream, uint8_t* accepted) {
   constexpr size_t block = 1024;
   const size_t blocks = (b.n + block - 1) / block;
-  std::vector<double> prob_sums(blocks, 0.0);
-  std::vector<size_t> counts(blocks, 0);
+  // Per-block partial sums, reused between calls (no allocation in the step loop); local
+  // references so that the workers write into this thread's buffers.
+  static thread_local std::vector<double> prob_sums_cache;
+  static thread_local std::vector<size_t> counts_cache;
+  std::vector<double>& prob_sums = prob_sums_cache;
+  std::vector<size_t>& counts = counts_cache;
+  prob_sums.assign(blocks, 0.0);
+  counts.assign(blocks, 0);
   pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
     double sum = 0;
     size_t count = 0;

@@ -25,7 +25,13 @@ double mean_secant_curvature(ThreadPool& pool, const Batch& b, const Real* z0, c
                              const Real* g1) {
   constexpr size_t block = 1024;
   const size_t blocks = (b.n + block - 1) / block;
-  std::vector<double> sums(blocks, 0.0), counts(blocks, 0.0);
+  // Reused between calls (no allocation per step); local references so that the workers write
+  // into this thread's buffers.
+  static thread_local std::vector<double> sums_cache, counts_cache;
+  std::vector<double>& sums = sums_cache;
+  std::vector<double>& counts = counts_cache;
+  sums.assign(blocks, 0.0);
+  counts.assign(blocks, 0.0);
   const size_t d = static_cast<size_t>(b.d);
   pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
     for (size_t p = begin; p < end; ++p) {

@@ -53,8 +53,17 @@ class GaussianMixture {
   };
 
   AtTime at_time(double t) const {
+    AtTime a;
+    at_time(t, a);
+    return a;
+  }
+
+  // Fills `a` in place (no allocation once its vectors have grown to size).
+  void at_time(double t, AtTime& a) const {
     const size_t k = weights_.size(), kd = k * d_;
-    AtTime a{std::vector<double>(kd), std::vector<double>(kd), std::vector<double>(k)};
+    a.mean.resize(kd);
+    a.precision.resize(kd);
+    a.log_norm.resize(k);
     const double decay = std::exp(-t), decay2 = std::exp(-2.0 * t), noise = -std::expm1(-2.0 * t);
     constexpr double log_two_pi = 1.8378770664093454835606594728112;
     for (size_t j = 0; j < k; ++j) {
@@ -67,7 +76,6 @@ class GaussianMixture {
       }
       a.log_norm[j] = std::log(weights_[j]) - 0.5 * (d_ * log_two_pi + log_det);
     }
-    return a;
   }
 
   // Rows are evaluated in tiles of kTile, transposed so that the inner loops run across the
@@ -128,9 +136,14 @@ class GaussianMixture {
   // The batched evaluation over the pool.
   template <class Real>
   void evaluate(ThreadPool& pool, const Real* x, size_t n, double t, Real* score, Real* energy) const {
-    const AtTime a = at_time(t);
+    // Reused between calls (no allocation in the step loop). A local reference, so the workers
+    // below see this thread's parameters, not their own thread_local copies.
+    static thread_local AtTime cache;
+    AtTime& a = cache;
+    at_time(t, a);
     pool.parallel_for(n, [&](size_t begin, size_t end) {
-      std::vector<Lanes> work(work_tiles());
+      static thread_local std::vector<Lanes> work;
+      if (work.size() < work_tiles()) work.resize(work_tiles());
       evaluate_rows(a, x + begin * d_, end - begin, score + begin * d_, energy ? energy + begin : nullptr,
                     work.data());
     });
