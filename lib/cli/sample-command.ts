@@ -42,6 +42,8 @@ export interface SampleFlags {
   maRange?: [number, number];
   quiet?: boolean;
   verbose?: boolean;
+  schedule?: 'hybrid' | 'segments';
+  switchTime?: number;
   segments?: number;
   grid?: 'uniform' | 'geometric' | number[];
   tMin?: number;
@@ -90,7 +92,9 @@ export function sampleCommand(argv: string[] = []): Command {
     .option('--threads <n>', 'native worker threads (default: all cores)', parsePositiveInteger)
     .addOption(new Option('--dtype <type>', 'precision of the run (default: float64)').choices(['float64', 'float32']))
     .optionsGroup('Sampler options (defaults: see the README):')
-    .option('--segments <n>', 'RTK: number of segments (default: from the budget)', parsePositiveInteger)
+    .addOption(new Option('--schedule <kind>', "RTK schedule: 'hybrid' (default: DDPM steps down to --switch-time, then two MH-corrected segments) or 'segments' (the paper's)").choices(['hybrid', 'segments']))
+    .option('--switch-time <x>', 'RTK hybrid: where DDPM steps hand over to RTK segments (default: 0.2)', parseNumber)
+    .option('--segments <n>', "RTK 'segments' schedule: number of segments (default: from the budget)", parsePositiveInteger)
     .option('--grid <grid>', "time grid: 'uniform', 'geometric' or decreasing times 'T,...,tEnd' (comma-separated)", parseGrid)
     .option('--t-min <x>', 'last time of a geometric grid (RTK 0.05, baselines 1e-3)', parseNumber)
     .option('--step-size <x|auto>', "RTK inner step size tau, or 'auto' (default)", parseNumberOrAuto)
@@ -155,7 +159,7 @@ function sampleOptionsFrom(flags: SampleFlags, target: LoadedTarget): SampleOpti
   const o: SampleOptions = { ...target.sampleOptions };
   if (flags.dim !== undefined && !target.paper) o.dim = flags.dim;
   const copy = [
-    'sampler', 'nfe', 'particles', 'seed', 'T', 'tEnd', 'threads', 'dtype', 'segments', 'grid', 'tMin', 'stepSize',
+    'sampler', 'nfe', 'particles', 'seed', 'T', 'tEnd', 'threads', 'dtype', 'schedule', 'switchTime', 'segments', 'grid', 'tMin', 'stepSize',
     'targetAccept', 'friction', 'innerSteps', 'warmStart', 'projectionRadius', 'energyEstimate', 'finalDenoise',
     'langevinSteps', 'aldStepScale',
   ] as const;
@@ -190,7 +194,7 @@ export async function runSample(flags: SampleFlags, argv: string[]): Promise<voi
     checkWritable(flags.plot, '--plot');
   }
 
-  const target = flags.target !== undefined ? loadTargetFile(flags.target) : paperTarget(flags.dim);
+  const target = flags.target !== undefined ? loadTargetFile(flags.target, flags.dim) : paperTarget(flags.dim);
   const d = target.dim;
   if (flags.plot !== undefined && d >= 2 && flags.plotDims.some((i) => i >= d))
     throw new UsageError(`--plot-dims ${flags.plotDims.join(',')}: coordinates must be below d = ${d}`);

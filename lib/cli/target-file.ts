@@ -3,7 +3,10 @@
 //
 //   {"type": "gaussian-mixture", "weights": [...], "means": [[...], ...], "variances": [...]}
 //   (weights optional: equal; a variance is a number (isotropic) or an array of d (diagonal)).
+//   {"type": "plugin", "path": "lib.so", "dim": d, "config": {...}}   (a native score plugin;
+//   a relative path is relative to the target file; dim may come from --dim instead).
 import * as fs from 'fs';
+import * as path from 'path';
 import type { GaussianMixture } from '../gaussian-mixture';
 import type { SampleOptions } from '../options';
 import { messageOf, UsageError } from './errors';
@@ -22,7 +25,7 @@ export interface LoadedTarget {
 }
 
 /** A loader receives the parsed JSON object and the file name (for messages). */
-export type TargetLoader = (spec: Record<string, unknown>, file: string) => LoadedTarget;
+export type TargetLoader = (spec: Record<string, unknown>, file: string, dim?: number) => LoadedTarget;
 
 function loadGaussianMixture(spec: Record<string, unknown>, file: string): LoadedTarget {
   const allowed = ['type', 'weights', 'means', 'variances', 'description'];
@@ -52,13 +55,36 @@ function loadGaussianMixture(spec: Record<string, unknown>, file: string): Loade
   };
 }
 
+function loadPlugin(spec: Record<string, unknown>, file: string, dim?: number): LoadedTarget {
+  const allowed = ['type', 'path', 'dim', 'config', 'description'];
+  for (const key of Object.keys(spec))
+    if (!allowed.includes(key))
+      throw new UsageError(`target file ${file}: unknown field "${key}" for type "plugin" (fields: ${allowed.join(', ')})`);
+  if (typeof spec.path !== 'string' || spec.path === '')
+    throw new UsageError(`target file ${file}: "path" must name the plugin's shared library`);
+  const d = spec.dim ?? dim;
+  if (d === undefined) throw new UsageError(`target file ${file}: a plugin needs "dim" (or --dim)`);
+  if (dim !== undefined && spec.dim !== undefined && dim !== spec.dim)
+    throw new UsageError(`target file ${file}: "dim" is ${JSON.stringify(spec.dim)} but --dim is ${dim}`);
+  const { loadScorePlugin } = require('../score-plugin') as typeof import('../score-plugin');
+  const library = path.resolve(path.dirname(file), spec.path);
+  try {
+    const plugin = loadScorePlugin(library, { dim: d as number, config: spec.config ?? {} });
+    const label = typeof spec.description === 'string' ? `${spec.description}, ` : '';
+    return { description: `plugin ${library} (${label}d = ${plugin.dim})`, sampleOptions: { target: plugin }, dim: plugin.dim };
+  } catch (e) {
+    throw new UsageError(`target file ${file}: ${messageOf(e)}`);
+  }
+}
+
 /** Target types by name. Add a type here (and describe its fields in the header above). */
 export const TARGET_LOADERS: Record<string, TargetLoader> = {
   'gaussian-mixture': loadGaussianMixture,
+  plugin: loadPlugin,
 };
 
 /** Reads and checks a target file; every problem is a UsageError of one line naming the file. */
-export function loadTargetFile(file: string): LoadedTarget {
+export function loadTargetFile(file: string, dim?: number): LoadedTarget {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -81,7 +107,7 @@ export function loadTargetFile(file: string): LoadedTarget {
   if (type === undefined) throw new UsageError(`target file ${file}: missing "type" (known types: ${known})`);
   const loader = typeof type === 'string' && Object.prototype.hasOwnProperty.call(TARGET_LOADERS, type) ? TARGET_LOADERS[type] : undefined;
   if (!loader) throw new UsageError(`target file ${file}: unknown target type ${JSON.stringify(type)} (known types: ${known})`);
-  return loader(spec as Record<string, unknown>, file);
+  return loader(spec as Record<string, unknown>, file, dim);
 }
 
 /** The paper's 12 modes on the unit circle (variance 0.007) in d dimensions: for d = 10 exactly

@@ -239,7 +239,7 @@ describe('rtk sample', () => {
     expectUsageError(rtk('sample', '--grid', '5,2,3,0'), /strictly decreasing times for --grid/);
     expectUsageError(rtk('sample', '--segments', '100', '--nfe', '10'), /for --nfe/);
     fs.writeFileSync(path.join(dir, 'plugin.json'), '{"type": "plugin"}');
-    expectUsageError(rtk('sample', '--target', 'plugin.json'), /unknown target type "plugin"/);
+    expectUsageError(rtk('sample', '--target', 'plugin.json'), /"path" must name the plugin's shared library/);
     fs.writeFileSync(path.join(dir, 'bad.json'), '{"type": "gaussian-mixture", "means": [[0, 0], [1]], "variances": [1, 1]}');
     expectUsageError(rtk('sample', '--target', 'bad.json'), /bad\.json: .*means\[1\]/);
     expectUsageError(rtk('sample', '--target', 'bad.json', '--dim', '3'), /bad\.json/);
@@ -285,5 +285,24 @@ describe('rtk bench', () => {
     const bad = rtk('bench', '--nfe', 'x');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--nfe');
+  });
+});
+
+describe('plugin targets', () => {
+  test('a {"type": "plugin"} target file samples through the native plugin', () => {
+    const builder = require('../../../scripts/build-example-plugin.js') as {
+      buildExamplePlugin(outDir?: string): string;
+    };
+    const library = builder.buildExamplePlugin(path.join(dir, 'plugin-build'));
+    const spec = { type: 'plugin', path: library, dim: 2, config: { mean: [1, -1], covariance: [[0.5, 0.1], [0.1, 0.3]] } };
+    fs.writeFileSync(path.join(dir, 'gauss-plugin.json'), JSON.stringify(spec));
+    const r = rtk('sample', '--target', 'gauss-plugin.json', '--sampler', 'rtk-mala', '--nfe', '16', '--particles', '200', '--out', 'p.csv');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/plugin .*librtk_anisotropic_gaussian/);
+    const rows = fs.readFileSync(path.join(dir, 'p.csv'), 'utf8').trim().split('\n');
+    expect(rows.length).toBe(201); // a header line, then one row per particle
+    expect(rows[1].split(',').map(Number).every(Number.isFinite)).toBe(true);
+    expect(rows[1].split(',').length).toBe(2);
   });
 });

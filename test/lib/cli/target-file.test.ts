@@ -35,15 +35,18 @@ test('a gaussian-mixture file: weights normalised, isotropic and diagonal varian
 });
 
 test('the loaders are a table keyed by type', () => {
-  expect(Object.keys(TARGET_LOADERS)).toEqual(['gaussian-mixture']);
+  expect(Object.keys(TARGET_LOADERS)).toEqual(['gaussian-mixture', 'plugin']);
 });
 
 test.each([
   ['missing.json', null, /no such file/],
   ['broken.json', '{"type": "gaussian-mixture", means', /not valid JSON/],
   ['array.json', '[1, 2]', /expected a JSON object with a "type" field/],
-  ['notype.json', '{"means": [[0]], "variances": [1]}', /missing "type" \(known types: "gaussian-mixture"\)/],
-  ['plugin.json', '{"type": "plugin", "module": "./x.js"}', /unknown target type "plugin" \(known types: "gaussian-mixture"\)/],
+  ['notype.json', '{"means": [[0]], "variances": [1]}', /missing "type" \(known types: "gaussian-mixture", "plugin"\)/],
+  ['plugin.json', '{"type": "plugin", "module": "./x.js"}', /unknown field "module" for type "plugin"/],
+  ['nolib.json', '{"type": "plugin", "path": "./missing.so", "dim": 2}', /missing\.so/],
+  ['nodim.json', '{"type": "plugin", "path": "./missing.so"}', /needs "dim"/],
+  ['other.json', '{"type": "other"}', /unknown target type "other" \(known types: "gaussian-mixture", "plugin"\)/],
   ['proto.json', '{"type": "toString"}', /unknown target type "toString"/],
   ['field.json', '{"type": "gaussian-mixture", "means": [[0]], "variances": [1], "mean": 1}', /unknown field "mean"/],
   ['nomeans.json', '{"type": "gaussian-mixture", "variances": [1]}', /missing field "means"/],
