@@ -59,7 +59,7 @@ export interface SampleOptions {
   tMin?: number;
   /** RTK inner step size tau, or 'auto' (adapted on the acceptance rate / curvature). */
   stepSize?: number | 'auto';
-  /** MALA: the acceptance rate the step-size adaptation aims at. Default 0.6. */
+  /** MALA: the acceptance rate the step-size adaptation aims at. Default 0.8 (higher than the textbook 0.574: one step size serves the whole batch, and on mixtures with modes of different widths a lower target leaves chains in the narrow modes stuck). */
   targetAccept?: number;
   /** ULD friction gamma, or 'auto'. */
   friction?: number | 'auto';

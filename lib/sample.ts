@@ -101,7 +101,7 @@ function validate(options: SampleOptions): Validated {
     switchTime: o.switchTime === undefined ? 0.2 : positiveNumber('switchTime', o.switchTime),
     tMin,
     stepSize: autoOrPositive('stepSize', o.stepSize),
-    targetAccept: o.targetAccept === undefined ? 0.6 : finiteNumber('targetAccept', o.targetAccept),
+    targetAccept: o.targetAccept === undefined ? 0.8 : finiteNumber('targetAccept', o.targetAccept),
     friction: autoOrPositive('friction', o.friction),
     innerSteps,
     warmStart: o.warmStart === undefined ? 'tweedie' : oneOf('warmStart', o.warmStart, ['gaussian', 'tweedie', 'ddpm'] as const),

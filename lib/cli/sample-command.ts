@@ -98,7 +98,7 @@ export function sampleCommand(argv: string[] = []): Command {
     .option('--grid <grid>', "time grid: 'uniform', 'geometric' or decreasing times 'T,...,tEnd' (comma-separated)", parseGrid)
     .option('--t-min <x>', 'last time of a geometric grid (RTK 0.05, baselines 1e-3)', parseNumber)
     .option('--step-size <x|auto>', "RTK inner step size tau, or 'auto' (default)", parseNumberOrAuto)
-    .option('--target-accept <x>', 'MALA: acceptance rate the step size adapts towards (default: 0.6)', parseNumber)
+    .option('--target-accept <x>', 'MALA: acceptance rate the step size adapts towards (default: 0.8)', parseNumber)
     .option('--friction <x|auto>', "ULD friction gamma, or 'auto' (default)", parseNumberOrAuto)
     .option('--inner-steps <n|list>', 'RTK inner steps: one number, or one per segment (comma-separated)', parseIntegerOrList)
     .addOption(new Option('--warm-start <kind>', 'RTK warm start (default: tweedie)').choices(['gaussian', 'tweedie', 'ddpm']))

@@ -5,7 +5,7 @@ import { resolvePlan, rtkSchedule, PlanInput } from '../../lib/plan';
 
 const base: PlanInput = {
   sampler: 'rtk-mala', dim: 2, particles: 10, seed: 0, threads: 1, nfe: 64, T: 5, tEnd: 0, tMin: 0.05,
-  stepSize: 0, targetAccept: 0.6, friction: 0, warmStart: 'tweedie', projectionRadius: null,
+  stepSize: 0, targetAccept: 0.8, friction: 0, warmStart: 'tweedie', projectionRadius: null,
   energyEstimate: 'trapezoid', langevinSteps: 2, aldStepScale: 0.1, switchTime: 0.2,
 };
 

@@ -27,7 +27,7 @@ struct Plan {
   // segment with 0 inner steps is its warm start alone: with 'ddpm', one DDPM step.
   std::vector<WarmStart> warm_starts;
   double step_size = 0;        // RTK inner step tau; 0 = adapted during the run
-  double target_accept = 0.6;  // MALA: the acceptance rate the adaptation aims at
+  double target_accept = 0.8;  // MALA: the acceptance rate the adaptation aims at
   double friction = 0;         // ULD gamma; 0 = from the curvature estimate
   double projection_radius = std::numeric_limits<double>::infinity();
   EnergyDelta energy_delta = EnergyDelta::Trapezoid;  // score-only MALA
