@@ -25,3 +25,5 @@ export type {
   ProgressInfo,
 } from './options';
 export { addon as native } from './native';
+export { onnxScore, OnnxModelError } from './onnx-score';
+export type { OnnxScore, OnnxScoreOptions, OnnxTimeInput, OnnxModelInfo, OnnxSessionLike } from './onnx-score';

@@ -7,7 +7,7 @@ export type SamplerName = (typeof SAMPLERS)[number];
 export const RTK_SAMPLERS: readonly SamplerName[] = ['rtk-mala', 'rtk-mala-es', 'rtk-uld', 'rtk-ula'];
 
 export type GridKind = 'uniform' | 'geometric';
-export type WarmStart = 'gaussian' | 'tweedie' | 'ddpm';
+export type WarmStart = 'gaussian' | 'tweedie' | 'ddpm' | 'ddim';
 
 /** A batched score: write grad log p_t(x_i) into out (n*d, row-major); a returned Promise is awaited. */
 export type ScoreFunction = (x: Real, t: number, out: Real) => unknown;
@@ -49,8 +49,10 @@ export interface SampleOptions {
    * segments) or 'segments' (the paper's: RTK segments all the way; default when segments, grid
    * or innerSteps is given). */
   schedule?: 'hybrid' | 'segments';
-  /** RTK hybrid: the time where DDPM steps hand over to RTK segments. Default 0.2. */
+  /** RTK hybrid: the time where the prefix steps hand over to RTK segments. Default 0.2. */
   switchTime?: number;
+  /** RTK hybrid: the steps before switchTime, 'ddim' (default) or 'ddpm'. */
+  hybridPrefix?: 'ddim' | 'ddpm';
   /** RTK 'segments' schedule: number of segments. Default: chosen from the budget (see README). */
   segments?: number;
   /** Time grid: 'uniform', 'geometric' or explicit decreasing times from T. */
@@ -89,7 +91,7 @@ export interface SampleOptions {
 }
 
 export const OPTION_NAMES: readonly (keyof SampleOptions)[] = [
-  'target', 'score', 'energy', 'dim', 'particles', 'seed', 'sampler', 'nfe', 'T', 'tEnd', 'schedule', 'switchTime', 'segments', 'grid',
+  'target', 'score', 'energy', 'dim', 'particles', 'seed', 'sampler', 'nfe', 'T', 'tEnd', 'schedule', 'switchTime', 'hybridPrefix', 'segments', 'grid',
   'tMin', 'stepSize', 'targetAccept', 'friction', 'innerSteps', 'warmStart', 'projectionRadius', 'energyEstimate',
   'finalDenoise', 'langevinSteps', 'aldStepScale', 'threads', 'dtype', 'onProgress', 'progressIntervalMs', 'signal',
 ];

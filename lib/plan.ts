@@ -20,8 +20,10 @@ export interface PlanInput {
   grid?: GridKind | number[];
   /** RTK: 'hybrid' (DDPM prefix + MH-corrected segments) or 'segments'; undefined: automatic. */
   schedule?: 'hybrid' | 'segments';
-  /** RTK hybrid: where the DDPM prefix hands over to the RTK segments. */
+  /** RTK hybrid: where the prefix hands over to the RTK segments. */
   switchTime: number;
+  /** RTK hybrid: the kind of prefix steps. */
+  hybridPrefix?: 'ddim' | 'ddpm';
   tMin: number;
   stepSize: number;
   targetAccept: number;
@@ -147,10 +149,10 @@ function resolveRtk(input: PlanInput): ResolvedPlan {
   }
   const { steps, spent, fixedCost } = splitRtk(input, times, prefix);
   const k = times.length - 1 - prefix;
-  const warmStarts = [...new Array(prefix).fill('ddpm'), ...new Array(k).fill(input.warmStart)];
+  const warmStarts = [...new Array(prefix).fill(input.hybridPrefix ?? 'ddim'), ...new Array(k).fill(input.warmStart)];
   const note =
-    (prefix > 0 ? `${prefix} DDPM steps from T = ${input.T} to ${sw}, then ` : '') +
-    `${k} RTK segments; ${fixedCost} NFE on ${prefix > 0 ? 'DDPM steps, ' : ''}warm/chain starts; ` +
+    (prefix > 0 ? `${prefix} ${(input.hybridPrefix ?? 'ddim').toUpperCase()} steps from T = ${input.T} to ${sw}, then ` : '') +
+    `${k} RTK segments; ${fixedCost} NFE on ${prefix > 0 ? 'prefix steps, ' : ''}warm/chain starts; ` +
     `inner steps [${steps.slice(prefix).join(', ')}] at ${perStep} NFE each` +
     (spent < input.nfe ? `; ${input.nfe - spent} NFE left unspent (the split needs whole steps)` : '');
   return { plan: { ...nativePlan(input, times, steps, false), warmStart: warmStarts }, nfe: spent, budgetNote: note };

@@ -44,6 +44,7 @@ export interface SampleFlags {
   verbose?: boolean;
   schedule?: 'hybrid' | 'segments';
   switchTime?: number;
+  hybridPrefix?: 'ddim' | 'ddpm';
   segments?: number;
   grid?: 'uniform' | 'geometric' | number[];
   tMin?: number;
@@ -92,8 +93,9 @@ export function sampleCommand(argv: string[] = []): Command {
     .option('--threads <n>', 'native worker threads (default: all cores)', parsePositiveInteger)
     .addOption(new Option('--dtype <type>', 'precision of the run (default: float64)').choices(['float64', 'float32']))
     .optionsGroup('Sampler options (defaults: see the README):')
-    .addOption(new Option('--schedule <kind>', "RTK schedule: 'hybrid' (default: DDPM steps down to --switch-time, then two MH-corrected segments) or 'segments' (the paper's)").choices(['hybrid', 'segments']))
-    .option('--switch-time <x>', 'RTK hybrid: where DDPM steps hand over to RTK segments (default: 0.2)', parseNumber)
+    .addOption(new Option('--schedule <kind>', "RTK schedule: 'hybrid' (default: DDIM steps down to --switch-time, then two MH-corrected segments) or 'segments' (the paper's)").choices(['hybrid', 'segments']))
+    .option('--switch-time <x>', 'RTK hybrid: where the prefix steps hand over to RTK segments (default: 0.05)', parseNumber)
+    .addOption(new Option('--hybrid-prefix <kind>', "RTK hybrid: the steps before --switch-time (default: ddim)").choices(['ddim', 'ddpm']))
     .option('--segments <n>', "RTK 'segments' schedule: number of segments (default: from the budget)", parsePositiveInteger)
     .option('--grid <grid>', "time grid: 'uniform', 'geometric' or decreasing times 'T,...,tEnd' (comma-separated)", parseGrid)
     .option('--t-min <x>', 'last time of a geometric grid (RTK 0.05, baselines 1e-3)', parseNumber)
@@ -101,7 +103,7 @@ export function sampleCommand(argv: string[] = []): Command {
     .option('--target-accept <x>', 'MALA: acceptance rate the step size adapts towards (default: 0.8)', parseNumber)
     .option('--friction <x|auto>', "ULD friction gamma, or 'auto' (default)", parseNumberOrAuto)
     .option('--inner-steps <n|list>', 'RTK inner steps: one number, or one per segment (comma-separated)', parseIntegerOrList)
-    .addOption(new Option('--warm-start <kind>', 'RTK warm start (default: tweedie)').choices(['gaussian', 'tweedie', 'ddpm']))
+    .addOption(new Option('--warm-start <kind>', 'RTK warm start (default: tweedie)').choices(['gaussian', 'tweedie', 'ddpm', 'ddim']))
     .option('--projection-radius <r>', 'projected MALA: reject steps longer than r', parseNumber)
     .addOption(new Option('--energy-estimate <rule>', 'rtk-mala-es: energy differences from scores (default: trapezoid)').choices(['trapezoid', 'simpson']))
     .option('--final-denoise', 'baselines: Tweedie denoise at the last time (1 NFE; default on geometric grids)')
@@ -159,7 +161,7 @@ function sampleOptionsFrom(flags: SampleFlags, target: LoadedTarget): SampleOpti
   const o: SampleOptions = { ...target.sampleOptions };
   if (flags.dim !== undefined && !target.paper) o.dim = flags.dim;
   const copy = [
-    'sampler', 'nfe', 'particles', 'seed', 'T', 'tEnd', 'threads', 'dtype', 'schedule', 'switchTime', 'segments', 'grid', 'tMin', 'stepSize',
+    'sampler', 'nfe', 'particles', 'seed', 'T', 'tEnd', 'threads', 'dtype', 'schedule', 'switchTime', 'hybridPrefix', 'segments', 'grid', 'tMin', 'stepSize',
     'targetAccept', 'friction', 'innerSteps', 'warmStart', 'projectionRadius', 'energyEstimate', 'finalDenoise',
     'langevinSteps', 'aldStepScale',
   ] as const;

@@ -152,7 +152,8 @@ rtk::Plan plan_arg(const Napi::Value& v) {
     if (warm == "gaussian") return rtk::WarmStart::Gaussian;
     if (warm == "tweedie") return rtk::WarmStart::Tweedie;
     if (warm == "ddpm") return rtk::WarmStart::Ddpm;
-    throw_type(env, name, "'gaussian', 'tweedie' or 'ddpm'", v);
+    if (warm == "ddim") return rtk::WarmStart::Ddim;
+    throw_type(env, name, "'gaussian', 'tweedie', 'ddpm' or 'ddim'", v);
   };
   if (warm_value.IsArray()) {
     auto list = warm_value.As<Napi::Array>();

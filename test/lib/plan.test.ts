@@ -6,7 +6,7 @@ import { resolvePlan, rtkSchedule, PlanInput } from '../../lib/plan';
 const base: PlanInput = {
   sampler: 'rtk-mala', dim: 2, particles: 10, seed: 0, threads: 1, nfe: 64, T: 5, tEnd: 0, tMin: 0.05,
   stepSize: 0, targetAccept: 0.8, friction: 0, warmStart: 'tweedie', projectionRadius: null,
-  energyEstimate: 'trapezoid', langevinSteps: 2, aldStepScale: 0.1, switchTime: 0.2,
+  energyEstimate: 'trapezoid', langevinSteps: 2, aldStepScale: 0.1, switchTime: 0.2, hybridPrefix: 'ddpm',
 };
 
 describe('the hybrid RTK schedule', () => {
@@ -22,6 +22,7 @@ describe('the hybrid RTK schedule', () => {
     // 32 DDPM + 1 Tweedie + 2 chain starts + inner steps = 64
     expect(32 + 1 + 2 + steps.slice(prefix).reduce((a, b) => a + b, 0)).toBe(64);
     expect(r.budgetNote).toMatch(/32 DDPM steps .* then 2 RTK segments/);
+    expect((resolvePlan({ ...base, hybridPrefix: undefined }).plan.warmStart as string[])[0]).toBe('ddim');
   });
 
   test('explicit segments, grid or innerSteps select the paper schedule', () => {

@@ -11,7 +11,7 @@
 namespace rtk {
 
 enum class SamplerKind { RtkMala, RtkMalaEs, RtkUld, RtkUla, Ddpm, Ddim, PfHeun, Ald };
-enum class WarmStart { Gaussian, Tweedie, Ddpm };
+enum class WarmStart { Gaussian, Tweedie, Ddpm, Ddim };
 
 struct Plan {
   SamplerKind sampler = SamplerKind::RtkMala;

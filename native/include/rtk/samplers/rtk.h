@@ -50,8 +50,12 @@ void warm_start(RunContext<Real>& ctx, Workspace<Real>& w, WarmStart kind, int s
     const double sigma2 = -std::expm1(-2.0 * eta), scale = std::exp(eta);
     score_step(ctx.pool, ctx.batch, ScoreStep{scale, scale * sigma2, 0.0}, w.x.data(), w.score.data(), w.z.data(),
                noise);
-  } else {
+  } else if (kind == WarmStart::Ddpm) {
     score_step(ctx.pool, ctx.batch, ddpm_coefficients(t_start, t), w.x.data(), w.score.data(), w.z.data(), noise);
+  } else {
+    // One DDIM (probability-flow) step: deterministic, so a chain of them carries the mode
+    // weights as the flow does.
+    score_step(ctx.pool, ctx.batch, ddim_coefficients(t_start, t), w.x.data(), w.score.data(), w.z.data(), noise);
   }
 }
 
