@@ -281,6 +281,9 @@ describe('rtk bench', () => {
     expect(fs.existsSync(path.join(dir, 'bench', 'pm.json'))).toBe(true);
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'bench', 'pm.json'), 'utf8'));
     expect(JSON.stringify(json)).toContain('rtk-mala');
+    const png = fs.readFileSync(path.join(dir, 'bench', 'pm.png'));
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(rtk('bench', 'nonsense').status).toBe(2);
     // A flag the script rejects: its own message and exit code come through.
     const bad = rtk('bench', '--nfe', 'x');
     expect(bad.status).toBe(2);
