@@ -175,6 +175,15 @@ constexpr double kSegmentT = 0.2, kSegmentEta = 0.2;
 constexpr double kUldGamma = 2.0, kUldTau = 0.1;
 constexpr uint32_t kSeed = 12345;
 
+// How this binary was compiled (bench/kernels.js builds plain -O3, or the addon's flags).
+#if defined(__AVX512F__)
+constexpr const char* kBuildFlags = "g++ -O3, compiled for AVX-512 (e.g. -march=native, as the addon)";
+#elif defined(__AVX2__)
+constexpr const char* kBuildFlags = "g++ -O3, compiled for AVX2";
+#else
+constexpr const char* kBuildFlags = "g++ -std=c++17 -O3 -pthread, baseline x86-64 (no -march)";
+#endif
+
 struct Row {
   std::string kernel, real;
   int threads = 0;
@@ -420,8 +429,8 @@ int main(int argc, char** argv) {
               target.dim(), target.components());
   std::printf("  segment t = %.2f, eta = %.2f, MALA tau = %.4g (adapted to acceptance ~0.6), ULD gamma = %g, tau = %g\n",
               kSegmentT, kSegmentEta, taus.empty() ? 0.0 : taus[0], kUldGamma, kUldTau);
-  std::printf("  g++ -std=c++17 -O3 -pthread; hardware threads: %u; 1-min load average at start / end: %.2f / %.2f\n",
-              std::thread::hardware_concurrency(), load, load_end);
+  std::printf("  %s; hardware threads: %u; 1-min load average at start / end: %.2f / %.2f\n",
+              kBuildFlags, std::thread::hardware_concurrency(), load, load_end);
   if (others >= 0)
     std::printf("  CPU taken by other processes during the run: %.2f cores on average (0 = the bench had the machine)\n",
                 others);

@@ -5,7 +5,10 @@
 //   node bench/kernels.js                       # the full table (n = 100,000, 1 and 2 threads)
 //   node bench/kernels.js --json bench/out/kernels.json
 //   node bench/kernels.js --filter "MALA step" --threads 2 --real double
-// Options handled here: --rebuild (force a compile), --build-only. CXX overrides g++.
+// Options handled here: --rebuild (force a compile), --build-only, --baseline-flags (build
+// bench/out/kernels-baseline with plain -O3 for the architecture's baseline ISA instead of the
+// addon's flags: scripts/arch-flags.js, i.e. -march=native unless RTK_PORTABLE=1, and
+// -ffp-contract=off). CXX overrides g++.
 'use strict';
 
 const fs = require('fs');
@@ -16,7 +19,17 @@ const root = path.resolve(__dirname, '..');
 const source = path.join(__dirname, 'kernels.cc');
 const include = path.join(root, 'native', 'include');
 const outDir = path.join(__dirname, 'out');
-const binary = path.join(outDir, process.platform === 'win32' ? 'kernels.exe' : 'kernels');
+const addonFlags = !process.argv.includes('--baseline-flags');
+const exe = process.platform === 'win32' ? '.exe' : '';
+const binary = path.join(outDir, (addonFlags ? 'kernels-addon' : 'kernels-baseline') + exe);
+
+// The extra flags of the addon build (binding.gyp / CMakeLists.txt).
+function extraFlags() {
+  if (!addonFlags) return [];
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'arch-flags.js')], { encoding: 'utf8' });
+  const arch = r.status === 0 ? r.stdout.trim().split(/\s+/).filter(Boolean) : [];
+  return [...arch.filter((f) => f !== '-O3'), '-ffp-contract=off'];
+}
 
 function newestMtime(dir) {
   let newest = 0;
@@ -37,7 +50,7 @@ function needsBuild() {
 function build() {
   fs.mkdirSync(outDir, { recursive: true });
   const cxx = process.env.CXX || 'g++';
-  const args = ['-std=c++17', '-O3', '-pthread', `-I${include}`, source, '-o', binary];
+  const args = ['-std=c++17', '-O3', ...extraFlags(), '-Wno-psabi', '-pthread', `-I${include}`, source, '-o', binary];
   process.stderr.write(`bench/kernels: ${cxx} ${args.map((a) => path.relative(root, a) || a).join(' ')}\n`);
   const r = spawnSync(cxx, args, { stdio: 'inherit' });
   if (r.error) {
@@ -51,7 +64,7 @@ function main() {
   const argv = process.argv.slice(2);
   const rebuild = argv.includes('--rebuild');
   const buildOnly = argv.includes('--build-only');
-  const forward = argv.filter((a) => a !== '--rebuild' && a !== '--build-only');
+  const forward = argv.filter((a) => !['--rebuild', '--build-only', '--baseline-flags'].includes(a));
   if (rebuild || needsBuild()) build();
   if (buildOnly) return;
   const r = spawnSync(binary, forward, { stdio: 'inherit' });
