@@ -72,14 +72,14 @@ export class GaussianMixture extends NativeTarget {
     for (let j = 0; j < k; j++) {
       const v = variances[j];
       if (typeof v === 'number') {
-        if (!(Number.isFinite(v) && v > 0)) throw rangeError(`variances[${j}]`, 'a finite variance > 0', v);
+        if (!(v >= 1e-300 && v <= 1e300)) throw rangeError(`variances[${j}]`, 'a variance > 0 (within [1e-300, 1e300])', v);
         varValues.fill(v, j * d, (j + 1) * d);
       } else if (isArrayLike(v)) {
         if (v.length !== d) throw rangeError(`variances[${j}]`, `a number or ${d} diagonal variances`, v);
         for (let i = 0; i < d; i++) {
           const x = v[i];
-          if (typeof x !== 'number' || !(Number.isFinite(x) && x > 0))
-            throw rangeError(`variances[${j}][${i}]`, 'a finite variance > 0', x);
+          if (typeof x !== 'number') throw typeError(`variances[${j}][${i}]`, 'a number', x);
+          if (!(x >= 1e-300 && x <= 1e300)) throw rangeError(`variances[${j}][${i}]`, 'a variance > 0 (within [1e-300, 1e300])', x);
           varValues[j * d + i] = x;
         }
       } else throw typeError(`variances[${j}]`, 'a number or an array of numbers', v);

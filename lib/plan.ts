@@ -135,7 +135,8 @@ function resolveRtk(input: PlanInput): ResolvedPlan {
   let times = segmentTimes(input);
   let prefix = 0;
   const sw = input.switchTime;
-  if (rtkSchedule(input) === 'hybrid' && sw > input.tEnd && sw < input.T) {
+  // The prefix needs room: T at least twice switchTime (else the paper's segments are used).
+  if (rtkSchedule(input) === 'hybrid' && sw > input.tEnd && 2 * sw <= input.T) {
     // Hybrid (README, "Defaults"): DDPM steps (RTK segments with a Gaussian kernel, 1 NFE each)
     // on a geometric grid from T down to switchTime, where the modes of p_t separate, then two
     // MH-corrected segments switchTime -> switchTime / 10 -> tEnd with half the budget or more.

@@ -1,5 +1,7 @@
 // sample / sampleSync: validate the options, resolve the plan, and run it, either entirely in
 // C++ (native target) or with the user's JS score called once per step for the whole batch.
+import * as os from 'os';
+
 import { AbortError, rangeError, typeError } from './errors';
 import { NativeTarget } from './native-target';
 import { addon, NativeProgress, NativeResult, Real } from './native';
@@ -50,6 +52,7 @@ function validate(options: SampleOptions): Validated {
   let dim: number;
   if (target) {
     dim = target.dim;
+    if (o.dim !== undefined && typeof o.dim !== 'number') throw typeError('dim', `the target's dimension ${dim}`, o.dim);
     if (o.dim !== undefined && o.dim !== dim) throw rangeError('dim', `the target's dimension ${dim}`, o.dim);
   } else {
     if (o.dim === undefined) throw new TypeError("'dim' is required with a JS score function");
@@ -58,11 +61,18 @@ function validate(options: SampleOptions): Validated {
   const sampler = o.sampler === undefined ? 'rtk-mala' : oneOf('sampler', o.sampler, SAMPLERS);
   const particles = o.particles === undefined ? 1000 : integer('particles', o.particles, 1, 2 ** 32 - 1);
   if (particles * dim > 2 ** 31) throw rangeError('particles', `particles * dim <= 2^31 (dim = ${dim})`, particles);
+  // A run holds about 12 arrays of particles * dim values (README, "Memory"): refuse what cannot fit.
+  const bytes = 12 * particles * dim * (o.dtype === 'float32' ? 4 : 8);
+  if (bytes > os.totalmem())
+    throw rangeError('particles', `a batch whose buffers (about ${(bytes / 1e9).toFixed(1)} GB) fit in this machine's ${(os.totalmem() / 1e9).toFixed(1)} GB of memory`, particles);
   const seed = o.seed === undefined ? 0 : integer('seed', o.seed, 0, 2 ** 32 - 1);
   const nfe = o.nfe === undefined ? 64 : integer('nfe', o.nfe, 1, 1e7);
   const threads = o.threads === undefined ? 0 : integer('threads', o.threads, 1, 1024);
   const dtype = o.dtype === undefined ? 'float64' : oneOf('dtype', o.dtype, ['float64', 'float32'] as const);
   let T = o.T === undefined ? 5 : positiveNumber('T', o.T);
+  // e^{-20} = 2e-9: p_T is N(0, I) to double precision long before; larger T only adds huge
+  // first steps (the exponential-integrator steps then amplify errors).
+  if (T > 20) throw rangeError('T', 'a start time in (0, 20] (p_T is N(0, I) to double precision by T = 20)', T);
   let tEnd = o.tEnd === undefined ? 0 : nonNegativeNumber('tEnd', o.tEnd);
   let grid: PlanInput['grid'];
   if (Array.isArray(o.grid)) {
@@ -72,12 +82,15 @@ function validate(options: SampleOptions): Validated {
       if (i > 0 && !(t < (o.grid as number[])[i - 1])) throw rangeError('grid', 'strictly decreasing times', o.grid);
     });
     if (o.T !== undefined && o.T !== o.grid[0]) throw rangeError('grid[0]', `T = ${T}`, o.grid[0]);
+    if (o.tEnd !== undefined && o.tEnd !== o.grid[o.grid.length - 1])
+      throw rangeError('tEnd', `the explicit grid's last time ${o.grid[o.grid.length - 1]} (or no tEnd)`, o.tEnd);
     T = o.grid[0];
     tEnd = o.grid[o.grid.length - 1];
   } else if (o.grid !== undefined) grid = oneOf('grid', o.grid, ['uniform', 'geometric'] as const);
   if (Array.isArray(o.grid)) grid = o.grid.slice() as number[];
   if (!(T > tEnd)) throw rangeError('T', `a start time greater than tEnd = ${tEnd}`, T);
-  const tMin = o.tMin === undefined ? (RTK_SAMPLERS.includes(sampler) ? 0.05 : 1e-3) : positiveNumber('tMin', o.tMin);
+  // The default tMin never exceeds a tenth of T, so a short run needs no tMin of its own.
+  const tMin = o.tMin === undefined ? Math.min(RTK_SAMPLERS.includes(sampler) ? 0.05 : 1e-3, T / 10) : positiveNumber('tMin', o.tMin);
   if (!(tMin < T)) throw rangeError('tMin', `a time below T = ${T}`, tMin);
   const segments = o.segments === undefined ? undefined : integer('segments', o.segments, 1, 10000);
   let innerSteps: number | number[] | undefined;
@@ -123,7 +136,11 @@ function validate(options: SampleOptions): Validated {
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError('onProgress', 'a function', o.onProgress);
   const progressIntervalMs = o.progressIntervalMs === undefined ? 100 : nonNegativeNumber('progressIntervalMs', o.progressIntervalMs);
   const signal = o.signal as AbortSignal | undefined;
-  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean'))
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean' ||
+      typeof signal.addEventListener !== 'function' || typeof signal.removeEventListener !== 'function')
+  )
     throw typeError('signal', 'an AbortSignal', signal);
   return {
     input,
@@ -216,12 +233,24 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
     const onAbort = () => handle.cancel();
     v.signal?.addEventListener('abort', onAbort, { once: true });
     const report = progressReporter(v, started, () => handle.progress());
-    const timer = v.onProgress ? setInterval(() => report(true), Math.max(10, v.progressIntervalMs)) : undefined;
+    // An onProgress that throws stops the run, and the run rejects with what it threw.
+    let progressFailed: { error: unknown } | undefined;
+    const tick = () => {
+      try {
+        report(true);
+      } catch (error) {
+        progressFailed ??= { error };
+        handle.cancel();
+      }
+    };
+    const timer = v.onProgress ? setInterval(tick, Math.max(10, v.progressIntervalMs)) : undefined;
     try {
       const r = await handle.promise;
+      if (progressFailed) throw progressFailed.error;
       report(true);
       return finish(v, r, started, 'native');
     } catch (e) {
+      if (progressFailed) throw progressFailed.error;
       if ((e as { code?: string }).code === 'RTK_CANCELLED') throw abortError(v.signal);
       throw e;
     } finally {
@@ -260,6 +289,8 @@ export function sampleSync(options: SampleOptions): SampleResult {
   const loop = jsScoreLoop(v, started);
   const step = loop.next();
   if (!step.done) {
+    // The promise is not ours to await: mark it handled so a later rejection is not fatal.
+    Promise.resolve(step.value).then(undefined, () => undefined);
     loop.return(undefined as never);
     throw new TypeError(
       'sampleSync needs a synchronous score (and energy); this one returned a Promise. Use `await sample(...)` for async scores such as onnxruntime sessions',

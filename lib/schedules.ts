@@ -14,7 +14,7 @@ function checkGrid(T: number, end: number, steps: number, endName: string, endMi
 /** K uniform steps from T down to tEnd: K + 1 times. */
 export function uniformGrid(T: number, tEnd: number, steps: number): number[] {
   checkGrid(T, tEnd, steps, 'tEnd', '>= 0');
-  return Array.from({ length: steps + 1 }, (_, i) => (i === steps ? tEnd : T - ((T - tEnd) * i) / steps));
+  return Array.from({ length: steps + 1 }, (_, i) => (i === steps ? tEnd : T - (T - tEnd) * (i / steps)));
 }
 
 /** K log-spaced steps from T down to tMin: K + 1 times (tMin > 0). */

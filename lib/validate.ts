@@ -46,7 +46,12 @@ export function plainObject(option: string, value: unknown): Record<string, unkn
 export function knownKeys(option: string, value: Record<string, unknown>, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
     if (value[key] === undefined || known.includes(key)) continue;
-    const close = known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+    let close: string | undefined;
+    let best = 3; // suggest only names within an edit distance of 2, the closest first
+    for (const k of known) {
+      const distance = editDistance(k.toLowerCase(), key.toLowerCase());
+      if (distance < best) [close, best] = [k, distance];
+    }
     const hint = close ? ` (did you mean '${close}'?)` : '';
     throw new TypeError(
       `Unknown option '${key}' in ${option}${hint}. Valid options: ${[...known].sort().join(', ')}`,

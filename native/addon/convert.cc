@@ -99,6 +99,7 @@ Napi::Value field(const Napi::Object& o, const char* name) { return o.Get(name);
 std::vector<double> number_list(const Napi::Value& v, const std::string& name) {
   if (!v.IsArray()) throw_type(v.Env(), name, "an Array of numbers", v);
   auto a = v.As<Napi::Array>();
+  if (a.Length() > 10000000u) throw_range(v.Env(), name + " has " + std::to_string(a.Length()) + " entries; at most 1e7");
   std::vector<double> out(a.Length());
   for (uint32_t i = 0; i < a.Length(); ++i) out[i] = number_arg(a.Get(i), name + "[" + std::to_string(i) + "]");
   return out;

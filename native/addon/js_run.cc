@@ -90,6 +90,9 @@ void JsScoreRun::start(const Napi::CallbackInfo& info) {
   typed_array<Real>(info[2], "x buffer", values);
   typed_array<Real>(info[3], "score buffer", values);
   has_energy_ = !info[4].IsNull() && !info[4].IsUndefined();
+  if (plan_.sampler == rtk::SamplerKind::RtkMala && !has_energy_)
+    throw_type(info.Env(), "energy buffer", "a typed array of length n for sampler 'rtk-mala' (it evaluates energies)",
+               info[4]);
   if (has_energy_) typed_array<Real>(info[4], "energy buffer", plan_.n);
   x_ref_ = Napi::Persistent(info[2]);
   score_ref_ = Napi::Persistent(info[3]);
@@ -172,7 +175,7 @@ void JsScoreRun::copy_reply_from_js(Napi::Env env) {
     if (is_unwritten(out.data[i])) {
       const std::string what = score ? "score" : "energy";
       throw Napi::Error::New(env, "The " + what + " function did not write out[" + std::to_string(i) + "] (of " +
-                                      std::to_string(len) + ") at t = " + std::to_string(handoff_->t) +
+                                      std::to_string(len) + ") at t = " + rtk::format_time(handoff_->t) +
                                       ": it must fill the whole output array");
     }
   }

@@ -150,9 +150,9 @@ Napi::Value mala_accept_typed(const Napi::CallbackInfo& info, const rtk::MalaAcc
   };
   const bool exact = p.delta == rtk::EnergyDelta::Exact;
   rtk::MalaArrays<Real> m{arr("z", values, true),         arr("gradG", values, true),
-                          arr("g", n, exact),              nullptr,
+                          exact ? arr("g", n, true) : nullptr, nullptr,
                           arr("zProp", values, true),      arr("gradGProp", values, true),
-                          arr("gProp", n, exact),          nullptr,
+                          exact ? arr("gProp", n, true) : nullptr, nullptr,
                           arr("gradGMid", values, p.delta == rtk::EnergyDelta::Simpson)};
   auto flags = Napi::Uint8Array::New(env, n);
   rtk::ThreadPool pool(c.threads);

@@ -32,7 +32,7 @@ describe('the hybrid RTK schedule', () => {
     expect(rtkSchedule({ ...base, innerSteps: 4 })).toBe('segments');
     expect(rtkSchedule({ ...base, segments: 3, schedule: 'hybrid' })).toBe('hybrid');
     const r = resolvePlan({ ...base, segments: 3 });
-    expect(r.plan.times).toEqual([5, 5 - 5 / 3, 5 - 10 / 3, 0]);
+    expect(r.plan.times).toEqual([5, 5 - 5 * (1 / 3), 5 - 5 * (2 / 3), 0]);
   });
 
   test('a switchTime outside (tEnd, T) falls back to RTK segments', () => {

@@ -82,7 +82,7 @@ RTK_HD inline double mala_accept_particle(const MalaAcceptParams& p, const MalaA
     }
     if (a.score)
       for (int i = 0; i < d; ++i) a.score[o + i] = a.score_prop[o + i];
-    if (a.g) a.g[row] = a.g_prop[row];
+    if (a.g && a.g_prop) a.g[row] = a.g_prop[row];
   }
   return prob;
 }

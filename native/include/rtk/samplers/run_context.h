@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,14 @@
 #include "plan.h"
 
 namespace rtk {
+
+// A time for messages: 6 significant digits (1e-08, 0.2, 5), not 6 decimals.
+inline std::string format_time(double t) {
+  std::ostringstream out;
+  out.precision(6);
+  out << t;
+  return out.str();
+}
 
 // A run that stopped because the caller asked it to (AbortSignal, or the run was closed).
 struct RunCancelled : std::runtime_error {
@@ -63,7 +72,7 @@ class RunContext {
                            std::to_string(static_cast<double>(values[i])) + " at index " + std::to_string(i) +
                            ") at segment " + std::to_string(segment) +
                            (step < 0 ? std::string(", warm start") : ", step " + std::to_string(step)) +
-                           ", t = " + std::to_string(t));
+                           ", t = " + format_time(t));
       }
     }
   }

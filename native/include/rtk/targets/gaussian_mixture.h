@@ -34,7 +34,7 @@ class GaussianMixture {
     }
     for (double& w : weights_) w /= total;
     for (double v : variances_)
-      if (!(v > 0) || !std::isfinite(v)) throw std::invalid_argument("variances must be positive and finite");
+      if (!(v >= 1e-300) || !(v <= 1e300)) throw std::invalid_argument("variances must lie in [1e-300, 1e300]");
     for (double m : means_)
       if (!std::isfinite(m)) throw std::invalid_argument("means must be finite");
   }

@@ -1,0 +1,462 @@
+#!/usr/bin/env node
+'use strict';
+// Throughput of rtk-diffusion against numpy and PyTorch (CPU) implementations of the same
+// samplers (issue 8): particle·NFE per second of RTK-MALA and DDPM on the paper's 12-mode
+// mixture in d = 10, NFE 64, double precision, at n in {2,000, 20,000, 200,000} and 1 and 2
+// threads. Ours runs twice: with the native target (GaussianMixture.paperTarget(), the whole
+// run in C++) and with the same mixture written as a plain JS score/energy (the user-written
+// case; the time spent inside the user's functions is measured, the rest is the library's).
+// The peers (bench/peers/rtk_numpy.py, rtk_torch.py) run as child processes with the same n,
+// NFE, schedule, warm start and step-size rule, and report the marginal accuracy of their
+// samples as a correctness check. The machine's memory copy bandwidth is measured in the same
+// run. Prints tables; writes bench/out/throughput.json.
+//
+//   node bench/throughput.js [--quick] [--n 2000,20000,200000] [--threads 1,2] [--reps R]
+//                            [--samplers rtk-mala,ddpm] [--no-numpy] [--no-torch] [--no-install]
+//                            [--out FILE]
+//
+// Needs the built package (`npm run build`, or `npm run build:ts` after changing lib/).
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { performance } = require('perf_hooks');
+const rtk = require('..');
+
+const USAGE = `usage: node bench/throughput.js [--quick] [--n LIST] [--threads LIST] [--reps R]
+                               [--samplers LIST] [--no-numpy] [--no-torch] [--no-install] [--out FILE]
+  --quick          n {2000, 20000}, 2 threads only, 3 repetitions (a couple of minutes)
+  --n LIST         particle counts (default 2000,20000,200000)
+  --threads LIST   thread counts (default 1,2)
+  --reps R         timed repetitions of every implementation (default 5 for n <= 20000, 3 above;
+                   3 with --quick)
+  --samplers LIST  default rtk-mala,ddpm
+  --no-numpy, --no-torch   leave a peer out
+  --no-install     do not apt-get install python3-torch when torch is missing
+  --out FILE       JSON output (default bench/out/throughput.json)`;
+
+const NFE = 64;
+const SEED = 1;
+// The algorithm both sides run, pinned rather than left to the library's defaults (which may
+// move): RTK-MALA on the 'segments' schedule (3 uniform segments at NFE 64, Tweedie warm start,
+// step size adapted towards TARGET_ACCEPT), DDPM on the geometric grid down to 1e-3 plus the
+// final Tweedie denoise. The peers mirror exactly this (bench/peers/common.py).
+const TARGET_ACCEPT = 0.6;
+const SAMPLER_OPTIONS = {
+  'rtk-mala': { segments: 3, grid: 'uniform', warmStart: 'tweedie', targetAccept: TARGET_ACCEPT, stepSize: 'auto' },
+  ddpm: { grid: 'geometric', tMin: 1e-3, finalDenoise: true },
+};
+const D = 10;
+const K = 12;
+const VARIANCE = 0.007;
+
+function fail(msg) {
+  console.error(`throughput: ${msg}\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const a = { quick: false, n: null, threads: null, reps: null, samplers: ['rtk-mala', 'ddpm'], numpy: true, torch: true, install: true, out: 'bench/out/throughput.json' };
+  const list = (v, k) => v.split(',').map((s) => {
+    const x = Number(s.trim());
+    if (!Number.isInteger(x) || x < 1) fail(`${k}: expected positive integers, got ${v}`);
+    return x;
+  });
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const val = () => (i + 1 < argv.length ? argv[++i] : fail(`${k} needs a value`));
+    if (k === '--quick') a.quick = true;
+    else if (k === '--n') a.n = list(val(), k);
+    else if (k === '--threads') a.threads = list(val(), k);
+    else if (k === '--reps') a.reps = list(val(), k)[0];
+    else if (k === '--samplers') {
+      a.samplers = val().split(',').map((s) => s.trim());
+      for (const s of a.samplers) if (s !== 'rtk-mala' && s !== 'ddpm') fail(`--samplers: rtk-mala or ddpm, got ${s}`);
+    } else if (k === '--no-numpy') a.numpy = false;
+    else if (k === '--no-torch') a.torch = false;
+    else if (k === '--no-install') a.install = false;
+    else if (k === '--out') a.out = val();
+    else if (k === '--help' || k === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else fail(`unknown argument ${k}`);
+  }
+  a.n ??= a.quick ? [2000, 20000] : [2000, 20000, 200000];
+  a.threads ??= a.quick ? [2] : [1, 2];
+  return a;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
+};
+const load = () => os.loadavg()[0];
+const log = (...m) => console.error('[throughput]', ...m);
+
+// ---- memory copy bandwidth ------------------------------------------------------------------
+
+function copyBandwidth(reps = 7) {
+  const bytes = 256 * 1024 * 1024;
+  const src = new Float64Array(bytes / 8);
+  const dst = new Float64Array(bytes / 8);
+  for (let i = 0; i < src.length; i++) src[i] = i;
+  dst.set(src); // fault the pages in
+  const times = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    dst.set(src);
+    times.push((performance.now() - t0) / 1e3);
+  }
+  const s = median(times);
+  return { bytes, seconds: times, copyGBs: bytes / s / 1e9, trafficGBs: (2 * bytes) / s / 1e9 };
+}
+
+// ---- the mixture as a user would write it in JS ---------------------------------------------
+
+// A plain JS score and energy of the paper's mixture at time t (rtk-math.md): per row, the
+// log-weights l_j = log w_j - 0.5 sum_i (x_i - m_ji)^2 / var_j, a max-shifted log-sum-exp, and
+// score_i = sum_j r_j (m_ji - x_i) / var_j. Deliberately independent of target.score.
+function userMixture() {
+  const mu = new Float64Array(K * D);
+  for (let j = 0; j < K; j++) {
+    mu[j * D] = Math.cos((2 * Math.PI * j) / K);
+    mu[j * D + 1] = Math.sin((2 * Math.PI * j) / K);
+  }
+  let cachedT = NaN;
+  const m = new Float64Array(K * D), prec = new Float64Array(K * D), logNorm = new Float64Array(K);
+  const lw = new Float64Array(K);
+  function at(t) {
+    if (t === cachedT) return;
+    cachedT = t;
+    const decay = Math.exp(-t), noise = -Math.expm1(-2 * t);
+    for (let j = 0; j < K; j++) {
+      let logDet = 0;
+      for (let i = 0; i < D; i++) {
+        const v = decay * decay * VARIANCE + noise;
+        m[j * D + i] = decay * mu[j * D + i];
+        prec[j * D + i] = 1 / v;
+        logDet += Math.log(v);
+      }
+      logNorm[j] = Math.log(1 / K) - 0.5 * (D * Math.log(2 * Math.PI) + logDet);
+    }
+  }
+  // Fills lw with e^{l_j - top} for row p; returns [top, total].
+  function weights(x, o) {
+    let top = -Infinity;
+    for (let j = 0; j < K; j++) {
+      let q = 0;
+      for (let i = 0; i < D; i++) {
+        const diff = x[o + i] - m[j * D + i];
+        q += diff * diff * prec[j * D + i];
+      }
+      const l = logNorm[j] - 0.5 * q;
+      lw[j] = l;
+      if (l > top) top = l;
+    }
+    let total = 0;
+    for (let j = 0; j < K; j++) {
+      const w = Math.exp(lw[j] - top);
+      lw[j] = w;
+      total += w;
+    }
+    return top + Math.log(total);
+  }
+  function score(x, t, out) {
+    at(t);
+    const n = x.length / D;
+    for (let p = 0; p < n; p++) {
+      const o = p * D;
+      weights(x, o);
+      let total = 0;
+      for (let j = 0; j < K; j++) total += lw[j];
+      for (let i = 0; i < D; i++) {
+        let acc = 0;
+        for (let j = 0; j < K; j++) acc += lw[j] * (m[j * D + i] - x[o + i]) * prec[j * D + i];
+        out[o + i] = acc / total;
+      }
+    }
+  }
+  function energy(x, t, out) {
+    at(t);
+    const n = x.length / D;
+    for (let p = 0; p < n; p++) out[p] = -weights(x, p * D);
+  }
+  return { score, energy };
+}
+
+// Checks the JS mixture against the native one at a few times (a wrong score would make the
+// JS-score rows meaningless); returns the largest differences.
+function checkUserMixture(target) {
+  const { score, energy } = userMixture();
+  const n = 1000;
+  const x = new Float64Array(n * D);
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 3 - 1.5;
+  for (let i = 0; i < x.length; i++) x[i] = rand();
+  let maxScore = 0, maxEnergyShift = 0;
+  for (const t of [0, 0.01, 0.5, 3]) {
+    const s1 = new Float64Array(n * D), s2 = new Float64Array(n * D), e1 = new Float64Array(n), e2 = new Float64Array(n);
+    score(x, t, s1);
+    energy(x, t, e1);
+    target.evaluate(x, t, s2, e2);
+    for (let i = 0; i < s1.length; i++) maxScore = Math.max(maxScore, Math.abs(s1[i] - s2[i]) / (1 + Math.abs(s2[i])));
+    // energies may differ by a constant
+    const c = e1[0] - e2[0];
+    for (let i = 0; i < n; i++) maxEnergyShift = Math.max(maxEnergyShift, Math.abs(e1[i] - e2[i] - c) / (1 + Math.abs(e2[i])));
+  }
+  return { maxScoreRelDiff: maxScore, maxEnergyRelDiff: maxEnergyShift };
+}
+
+// ---- ours -----------------------------------------------------------------------------------
+
+async function runOurs(kind, sampler, n, threads, reps, target) {
+  const base = { sampler, nfe: NFE, particles: n, threads, dtype: 'float64', ...SAMPLER_OPTIONS[sampler] };
+  let inside = 0, calls = 0;
+  const timed = (fn) => (x, t, out) => {
+    const t0 = performance.now();
+    fn(x, t, out);
+    inside += performance.now() - t0;
+    calls++;
+  };
+  const options = (seed) => {
+    if (kind === 'native') return { ...base, target, seed };
+    const u = userMixture();
+    const o = { ...base, dim: D, seed, score: timed(u.score) };
+    if (sampler === 'rtk-mala') o.energy = timed(u.energy);
+    return o;
+  };
+  await rtk.sample({ ...options(SEED + 1000), particles: Math.min(n, 2000) }); // warm-up
+  const seconds = [], fractions = [], callCounts = [];
+  let last;
+  for (let r = 0; r < reps; r++) {
+    inside = 0;
+    calls = 0;
+    const t0 = performance.now();
+    last = await rtk.sample(options(SEED + r));
+    const ms = performance.now() - t0;
+    seconds.push(ms / 1e3);
+    fractions.push(inside / ms);
+    callCounts.push(calls);
+  }
+  const med = median(seconds);
+  const out = {
+    impl: kind === 'native' ? 'ours-native' : 'ours-js',
+    sampler, n, threads, nfe: last.stats.nfe, reps, seconds, median_s: med,
+    particle_nfe_per_s: (n * last.stats.nfe) / med,
+    marginal_accuracy: rtk.marginalAccuracy(last.samples, target),
+    budgetNote: last.stats.budgetNote,
+  };
+  if (sampler === 'rtk-mala') {
+    out.details = { segments: last.stats.segments.map((s) => ({ t: s.t, steps: s.steps, accept_rate: s.acceptRate, tau_last: s.stepSize })) };
+  } else out.details = { steps: last.stats.segments.filter((s) => s.t > 0).length, t_min: Math.min(...last.stats.segments.filter((s) => s.t > 0).map((s) => s.t)) };
+  if (kind === 'js') {
+    out.user_fraction = median(fractions);
+    out.user_fractions = fractions;
+    out.user_calls = callCounts[0];
+    out.library_overhead = 1 - out.user_fraction;
+  }
+  return out;
+}
+
+// ---- peers ----------------------------------------------------------------------------------
+
+function probe(python, module) {
+  const r = spawnSync(python, ['-c', `import ${module}; print(${module}.__version__)`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function findNumpy() {
+  const python = process.env.RTK_BENCH_NUMPY_PYTHON || 'python3';
+  const v = probe(python, 'numpy');
+  return v ? { python, version: v } : null;
+}
+
+function findTorch(install) {
+  const candidates = [process.env.RTK_BENCH_TORCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean);
+  for (const python of candidates) {
+    const v = probe(python, 'torch');
+    if (v) return { python, version: v };
+  }
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!install) return { skipped: 'torch is not importable and --no-install was given' };
+  if (!isRoot) return { skipped: 'torch is not importable and this is not root (apt-get install -y python3-torch to add the column)' };
+  log('PyTorch not found: installing Debian\'s python3-torch (apt-get install -y python3-torch) ...');
+  const policy = spawnSync('apt-cache', ['policy', 'python3-torch'], { encoding: 'utf8' });
+  if (policy.status !== 0 || /Candidate: \(none\)/.test(policy.stdout) || !/Candidate:/.test(policy.stdout)) {
+    spawnSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const inst = spawnSync('apt-get', ['install', '-y', 'python3-torch', 'python3-threadpoolctl'], {
+    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (inst.status !== 0) return { skipped: `apt-get install python3-torch failed (exit ${inst.status})` };
+  const v = probe('/usr/bin/python3', 'torch');
+  return v ? { python: '/usr/bin/python3', version: v } : { skipped: 'python3-torch installed but torch still not importable' };
+}
+
+function peerEnv(peer, threads) {
+  const env = { ...process.env };
+  for (const k of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'NUMEXPR_NUM_THREADS', 'VECLIB_MAXIMUM_THREADS']) env[k] = String(threads);
+  if (peer === 'numpy') {
+    // A current numpy's OpenBLAS picks the right kernel itself; these two (set on some machines
+    // for older OpenBLAS builds) would pin it to a slower one. Unset for the numpy peer only.
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+  }
+  return env;
+}
+
+function runPeer(peer, python, sampler, n, threads, reps) {
+  const script = path.join(__dirname, 'peers', peer === 'numpy' ? 'rtk_numpy.py' : 'rtk_torch.py');
+  const args = [script, '--sampler', sampler, '--n', String(n), '--nfe', String(NFE), '--threads', String(threads), '--reps', String(reps), '--seed', String(SEED), '--target-accept', String(TARGET_ACCEPT), '--json'];
+  const r = spawnSync(python, args, { env: peerEnv(peer, threads), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  if (r.status !== 0) return { impl: peer, sampler, n, threads, error: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}` };
+  const line = r.stdout.trim().split('\n').pop();
+  const j = JSON.parse(line);
+  return { impl: peer, sampler, n, threads, nfe: j.nfe, reps: j.reps, seconds: j.seconds, median_s: j.median_s, particle_nfe_per_s: j.particle_nfe_per_s, marginal_accuracy: j.marginal_accuracy, details: j.details, info: j.info };
+}
+
+// ---- tables ---------------------------------------------------------------------------------
+
+const fmtRate = (r) => (r && r.particle_nfe_per_s ? (r.particle_nfe_per_s / 1e6).toFixed(3) : r && r.error ? 'err' : '-');
+const fmtRatio = (a, b) => (a && b && a.particle_nfe_per_s && b.particle_nfe_per_s ? (a.particle_nfe_per_s / b.particle_nfe_per_s).toFixed(1) + 'x' : '-');
+const fmtMa = (r) => (r && r.marginal_accuracy !== undefined ? r.marginal_accuracy.toFixed(4) : '-');
+const pad = (s, w) => String(s).padStart(w);
+const padEnd = (s, w) => String(s).padEnd(w);
+
+function printTables(rows, cfg, floors) {
+  const find = (impl, s, n, t) => rows.find((r) => r.impl === impl && r.sampler === s && r.n === n && r.threads === t);
+  const lines = [];
+  lines.push('Throughput, million particle·NFE per second (median of repetitions; NFE 64, float64, d = 10, K = 12)');
+  lines.push(
+    padEnd('sampler', 9) + pad('n', 8) + pad('thr', 4) + ' |' + pad('native', 8) + pad('js-score', 9) + pad('numpy', 8) + pad('torch', 8) +
+      ' |' + pad('nat/np', 8) + pad('nat/pt', 8) + pad('js/np', 7) + pad('js/pt', 7) + ' |' + pad('in user fn', 11) + pad('lib ovh', 8),
+  );
+  for (const s of cfg.samplers)
+    for (const n of cfg.n)
+      for (const t of cfg.threads) {
+        const nat = find('ours-native', s, n, t), js = find('ours-js', s, n, t), np_ = find('numpy', s, n, t), pt = find('torch', s, n, t);
+        lines.push(
+          padEnd(s, 9) + pad(n, 8) + pad(t, 4) + ' |' + pad(fmtRate(nat), 8) + pad(fmtRate(js), 9) + pad(fmtRate(np_), 8) + pad(fmtRate(pt), 8) +
+            ' |' + pad(fmtRatio(nat, np_), 8) + pad(fmtRatio(nat, pt), 8) + pad(fmtRatio(js, np_), 7) + pad(fmtRatio(js, pt), 7) +
+            ' |' + pad(js && js.user_fraction !== undefined ? (100 * js.user_fraction).toFixed(1) + '%' : '-', 11) +
+            pad(js && js.library_overhead !== undefined ? (100 * js.library_overhead).toFixed(1) + '%' : '-', 8),
+        );
+      }
+  lines.push('');
+  lines.push('Marginal accuracy of the last repetition (100 bins on [-2, 2]; floor = n exact draws, mean of 3)');
+  lines.push(padEnd('sampler', 9) + pad('n', 8) + pad('thr', 4) + ' |' + pad('native', 8) + pad('js-score', 9) + pad('numpy', 8) + pad('torch', 8) + ' |' + pad('floor', 8));
+  for (const s of cfg.samplers)
+    for (const n of cfg.n)
+      for (const t of cfg.threads) {
+        const get = (impl) => fmtMa(find(impl, s, n, t));
+        lines.push(padEnd(s, 9) + pad(n, 8) + pad(t, 4) + ' |' + pad(get('ours-native'), 8) + pad(get('ours-js'), 9) + pad(get('numpy'), 8) + pad(get('torch'), 8) + ' |' + pad(floors[n].toFixed(4), 8));
+      }
+  return lines.join('\n');
+}
+
+// ---- main -----------------------------------------------------------------------------------
+
+async function main() {
+  const cfg = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const target = rtk.GaussianMixture.paperTarget();
+  const header = {
+    node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}`,
+    loadAverageStart: os.loadavg(),
+    env: { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null, OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null },
+  };
+  console.log(`throughput: node ${process.version}, ${header.cpus} CPUs (${header.cpuModel}), load average ${header.loadAverageStart.map((x) => x.toFixed(2)).join(' ')}`);
+  const pkgRoot = path.dirname(require.resolve('../package.json'));
+  header.package = { root: pkgRoot, version: require('../package.json').version };
+  console.log(`package: rtk-diffusion ${header.package.version} at ${pkgRoot}`);
+  console.log(`config: n ${cfg.n.join(', ')}; threads ${cfg.threads.join(', ')}; samplers ${cfg.samplers.join(', ')}; NFE ${NFE}; float64; ${cfg.reps ?? (cfg.quick ? 3 : '5 (n <= 20000) / 3 (above)')} timed repetitions each after one warm-up at n = 2000; seed ${SEED}`);
+
+  const bw = copyBandwidth();
+  console.log(`memory copy bandwidth (Float64Array.set, 256 MiB, median of ${bw.seconds.length}): ${bw.copyGBs.toFixed(2)} GB/s copied (${bw.trafficGBs.toFixed(2)} GB/s read + write)`);
+
+  const check = checkUserMixture(target);
+  console.log(`JS mixture vs native target: max relative score difference ${check.maxScoreRelDiff.toExponential(2)}, energy (up to a constant) ${check.maxEnergyRelDiff.toExponential(2)}`);
+  if (!(check.maxScoreRelDiff < 1e-9 && check.maxEnergyRelDiff < 1e-9)) console.log('WARNING: the JS mixture does not match the native target');
+
+  const peers = {};
+  if (cfg.numpy) {
+    const np_ = findNumpy();
+    if (np_) peers.numpy = np_;
+    else console.log('numpy: skipped (python3 with numpy not found; the numpy column stays empty)');
+  } else console.log('numpy: left out (--no-numpy)');
+  if (cfg.torch) {
+    const pt = findTorch(cfg.install);
+    if (pt.python) peers.torch = pt;
+    else console.log(`torch: skipped (${pt.skipped}); the torch column stays empty`);
+  } else console.log('torch: left out (--no-torch)');
+  // Which BLAS each peer runs (a tiny run just for the info block).
+  for (const [peer, p] of Object.entries(peers)) {
+    const r = runPeer(peer, p.python, 'ddpm', 200, 1, 1);
+    p.info = r.info;
+    if (r.error) console.log(`${peer}: probe run failed: ${r.error}`);
+    const i = r.info || {};
+    if (peer === 'numpy') {
+      const pools = (i.threadpools || []).filter((tp) => tp.internal_api === 'openblas' || tp.internal_api === 'mkl').map((tp) => `${tp.internal_api} ${tp.version}, kernel ${tp.architecture}`);
+      const runtime = (i.openblas_runtime || []).map((o) => `${path.basename(o.filepath)}: kernel ${o.corename} (${o.config})`);
+      console.log(`numpy ${p.version} (${p.python}, python ${i.python}); OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for it; BLAS: ${[...pools, ...runtime].join('; ') || JSON.stringify(i.build_blas ?? i.show_config ?? '?')} [${i.source}]`);
+    } else {
+      const pools = (i.threadpools || []).filter((tp) => tp.internal_api !== 'openmp').map((tp) => `${tp.internal_api} ${tp.version}, kernel ${tp.architecture}`).join('; ');
+      const blas = ((i.blas || []).join(' ').match(/BLAS_INFO=([^,\s]+)/) || [])[1] ?? '?';
+      console.log(`torch ${p.version} (${p.python}, python ${i.python}); OPENBLAS_CORETYPE=${i.env?.OPENBLAS_CORETYPE ?? 'unset'} OPENBLAS_L2_SIZE=${i.env?.OPENBLAS_L2_SIZE ?? 'unset'} kept (Debian's older OpenBLAS); torch BLAS_INFO=${blas}; BLAS at run time: ${pools || i.threadpools_error || '-'}`);
+    }
+  }
+
+  const rows = [];
+  const record = (r) => {
+    r.loadAverage = load();
+    rows.push(r);
+    const extra = r.user_fraction !== undefined ? `, ${(100 * r.user_fraction).toFixed(1)}% in user fn` : '';
+    log(`${r.impl.padEnd(11)} ${r.sampler.padEnd(8)} n=${String(r.n).padStart(6)} thr=${r.threads}: ` +
+      (r.error ? `error ${r.error}` : `${(r.particle_nfe_per_s / 1e6).toFixed(3)} M/s, MA ${r.marginal_accuracy.toFixed(4)}${extra} (load ${r.loadAverage.toFixed(2)})`));
+  };
+  for (const s of cfg.samplers)
+    for (const n of cfg.n)
+      for (const t of cfg.threads) {
+        const reps = cfg.reps ?? (cfg.quick ? 3 : n <= 20000 ? 5 : 3);
+        record(await runOurs('native', s, n, t, reps, target));
+        record(await runOurs('js', s, n, t, reps, target));
+        for (const [peer, p] of Object.entries(peers)) record(runPeer(peer, p.python, s, n, t, reps));
+      }
+
+  // Same plan on both sides: NFE spent, and RTK-MALA's segment times and inner steps (DDPM:
+  // number of steps and last time).
+  const planKey = (r) => JSON.stringify([r.nfe, r.sampler === 'rtk-mala' ? (r.details?.segments ?? []).map((g) => [+g.t.toFixed(9), g.steps]) : [r.details?.steps, +(r.details?.t_min ?? NaN).toFixed(9)]]);
+  const mismatches = rows.filter((r) => r.impl !== 'ours-native' && !r.error).filter((r) => {
+    const ours = rows.find((o) => o.impl === 'ours-native' && o.sampler === r.sampler && o.n === r.n && o.threads === r.threads);
+    return ours && planKey(ours) !== planKey(r);
+  });
+  const planLine = mismatches.length === 0
+    ? 'plan check: every implementation spent the same NFE on the same plan (RTK-MALA segment times and inner steps; DDPM steps and last time)'
+    : `WARNING: plan mismatch in ${mismatches.length} row(s): ${mismatches.map((r) => `${r.impl} ${r.sampler} n=${r.n}: ${planKey(r)}`).join('; ')}`;
+
+  const floors = {};
+  for (const n of cfg.n) floors[n] = rtk.marginalAccuracyFloor(target, n);
+  console.log('');
+  console.log(printTables(rows, cfg, floors));
+  const loadEnd = os.loadavg();
+  const elapsed = (performance.now() - started) / 1e3;
+  console.log('');
+  console.log(planLine);
+  console.log(`ratios: ours / peer throughput. "in user fn": share of the JS-score run spent inside the user's score/energy (performance.now() around each call); lib ovh = 1 - that (goal <= 10% at n >= 4096).`);
+  console.log(`load average at start ${header.loadAverageStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadEnd.map((x) => x.toFixed(2)).join(' ')} (${header.cpus} CPUs); elapsed ${elapsed.toFixed(0)} s`);
+
+  const json = {
+    benchmark: 'throughput', nfe: NFE, dim: D, components: K, variance: VARIANCE, dtype: 'float64', seed: SEED, config: cfg,
+    header: { ...header, loadAverageEnd: loadEnd, elapsedSeconds: elapsed },
+    memoryCopy: bw, userMixtureCheck: check, samplerOptions: SAMPLER_OPTIONS, planCheck: planLine, peers, floors, rows,
+  };
+  fs.mkdirSync(path.dirname(cfg.out), { recursive: true });
+  fs.writeFileSync(cfg.out, JSON.stringify(json, null, 1));
+  console.log(`wrote ${cfg.out}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
