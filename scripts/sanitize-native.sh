@@ -17,12 +17,9 @@
 # Environment: JOBS (parallel build jobs, default 2), VALGRIND_TIMEOUT (seconds, default 1800),
 # VALGRIND_ARGS (extra valgrind options, e.g. --show-mismatched-frees=no: see below).
 #
-# Known, as of this script: native/test/samplers/no_allocation_test.cc replaces the global
-# operator new/delete only partly (malloc/free, not the nothrow/array/aligned forms), which ASan
-# reports as alloc-dealloc-mismatch (in main.cc, before any test; the script then reruns with
-# alloc_dealloc_mismatch=0) and memcheck as "Mismatched free() / delete / delete []"; and
-# segment_potential.coefficients fails under valgrind only, because its long-double reference
-# loses precision (valgrind computes x87 80-bit arithmetic in 64 bits).
+# Known: segment_potential.coefficients fails under valgrind only, because its long-double
+# reference loses precision (valgrind computes x87 80-bit arithmetic in 64 bits). Should an
+# alloc-dealloc mismatch appear, the script reruns with alloc_dealloc_mismatch=0 and says so.
 # The build folders carry their own .gitignore ('*'), so they never show up in git status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
