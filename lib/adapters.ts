@@ -22,6 +22,10 @@ export function alphaBarFromTime(t: number): number {
 /** DDPM's linear beta schedule (Ho et al. 2020): alphaBar_k = prod_{i<=k} (1 - beta_i). */
 export function linearAlphaBar(steps = 1000, betaStart = 1e-4, betaEnd = 0.02): Float64Array {
   integer('steps', steps, 2, 1e7);
+  for (const [name, beta] of [['betaStart', betaStart], ['betaEnd', betaEnd]] as const) {
+    if (typeof beta !== 'number') throw typeError(name, 'a number in (0, 1)', beta);
+    if (!(beta > 0 && beta < 1)) throw rangeError(name, 'a number in (0, 1)', beta);
+  }
   const out = new Float64Array(steps);
   let product = 1;
   for (let k = 0; k < steps; k++) {
@@ -35,6 +39,8 @@ export function linearAlphaBar(steps = 1000, betaStart = 1e-4, betaEnd = 0.02): 
  * with betas clipped at 0.999. */
 export function cosineAlphaBar(steps = 1000, s = 0.008): Float64Array {
   integer('steps', steps, 2, 1e7);
+  if (typeof s !== 'number') throw typeError('s', 'a finite offset >= 0', s);
+  if (!(s >= 0 && Number.isFinite(s))) throw rangeError('s', 'a finite offset >= 0', s);
   const f = (u: number) => Math.cos((((u / steps) + s) / (1 + s)) * (Math.PI / 2)) ** 2;
   const out = new Float64Array(steps);
   let product = 1;

@@ -144,7 +144,8 @@ export class GaussianMixture extends NativeTarget {
   sampleExact(options: { n: number; t?: number; seed?: number; dtype?: 'float64' | 'float32' }): Real {
     const o = plainObject('sampleExact options', options);
     knownKeys('sampleExact options', o, ['n', 't', 'seed', 'dtype']);
-    const n = integer('n', o.n, 1, 2 ** 32 - 1);
+    // n * dim values in one typed array (at most 2^31 of them).
+    const n = integer('n', o.n, 1, Math.floor(2 ** 31 / this.dim));
     const t = o.t === undefined ? 0 : nonNegativeNumber('t', o.t);
     const seed = o.seed === undefined ? 0 : integer('seed', o.seed, 0, 2 ** 32 - 1);
     const dtype = o.dtype === undefined ? 'float64' : oneOf('dtype', o.dtype, ['float64', 'float32'] as const);

@@ -62,8 +62,11 @@ export function marginalAccuracyFloor(
   n: number,
   options?: MarginalAccuracyOptions & { seed?: number; repeats?: number },
 ): number {
-  const { seed = 12345, repeats = 3, ...ma } = options ?? {};
-  integer('n', n, 1, 2 ** 32 - 1);
+  if (!(target instanceof GaussianMixture)) throw typeError('target', 'a GaussianMixture', target);
+  const o = options === undefined ? {} : plainObject('marginalAccuracyFloor options', options);
+  knownKeys('marginalAccuracyFloor options', o, ['bins', 'range', 't', 'seed', 'repeats']);
+  const { seed = 12345, repeats = 3, ...ma } = o as MarginalAccuracyOptions & { seed?: number; repeats?: number };
+  integer('n', n, 1, Math.floor(2 ** 31 / target.dim));
   integer('repeats', repeats, 1, 1000);
   integer('seed', seed, 0, 2 ** 32 - 1 - repeats);
   let sum = 0;

@@ -165,17 +165,25 @@ Napi::Value JsScoreRun::Next(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, 2);
 }
 
+// Where the run is, for messages: "segment k, step s".
+std::string JsScoreRun::location() const {
+  return "segment " + std::to_string(state_->segment.load()) + ", step " + std::to_string(state_->step.load());
+}
+
 template <class Real>
 void JsScoreRun::copy_reply_from_js(Napi::Env env) {
   const bool score = handoff_->kind == 0;
   const size_t len = score ? plan_.n * static_cast<size_t>(plan_.d) : plan_.n;
-  auto out = typed_array<Real>(score ? score_ref_.Value() : energy_ref_.Value(), score ? "score buffer" : "energy buffer",
-                               len);
+  const Napi::Value buffer = score ? score_ref_.Value() : energy_ref_.Value();
+  const std::string what = score ? "score" : "energy";
+  if (buffer.As<Napi::TypedArray>().ElementLength() != len)
+    throw Napi::Error::New(env, "The " + what + " function's out array was detached (transferred) at " + location() +
+                                    ", t = " + rtk::format_time(handoff_->t) + ": it must stay usable until the call returns");
+  auto out = typed_array<Real>(buffer, what + " buffer", len);
   for (size_t i = 0; i < len; ++i) {
     if (is_unwritten(out.data[i])) {
-      const std::string what = score ? "score" : "energy";
       throw Napi::Error::New(env, "The " + what + " function did not write out[" + std::to_string(i) + "] (of " +
-                                      std::to_string(len) + ") at t = " + rtk::format_time(handoff_->t) +
+                                      std::to_string(len) + ") at " + location() + ", t = " + rtk::format_time(handoff_->t) +
                                       ": it must fill the whole output array");
     }
   }

@@ -50,6 +50,7 @@ class JsScoreRun : public Napi::ObjectWrap<JsScoreRun> {
   Napi::Value T(const Napi::CallbackInfo& info);
   Napi::Value Progress(const Napi::CallbackInfo& info);
   void stop();
+  std::string location() const;
   template <class Real>
   void start(const Napi::CallbackInfo& info);
   template <class Real>
