@@ -3,7 +3,7 @@
 import { rangeError, typeError } from './errors';
 import { addon, NativeGaussianMixture, Real } from './native';
 import { NativeTarget } from './native-target';
-import { finiteNumber, integer, isFloat32Array, isFloat64Array, knownKeys, nonNegativeNumber, oneOf, plainObject } from './validate';
+import { finiteNumber, integer, knownKeys, nonNegativeNumber, oneOf, plainObject } from './validate';
 
 export interface GaussianMixtureOptions {
   /** Component weights (positive; normalised to sum to 1). Default: equal weights. */
@@ -107,37 +107,8 @@ export class GaussianMixture extends NativeTarget {
     return this.weights.length;
   }
 
-  private rows(name: string, x: unknown): number {
-    if (!(isFloat64Array(x) || isFloat32Array(x)))
-      throw typeError(name, 'a Float64Array or Float32Array', x);
-    if (x.length === 0 || x.length % this.dim !== 0)
-      throw rangeError(name, `a non-empty multiple of dim = ${this.dim} values`, x);
-    return x.length / this.dim;
-  }
-
-  private checkOut(name: string, x: Real, out: unknown, length: number): Real {
-    const same = isFloat64Array(x) ? isFloat64Array(out) : isFloat32Array(out);
-    if (!same) throw typeError(name, `a ${x.constructor.name} (the type of x)`, out);
-    if ((out as Real).length !== length) throw rangeError(name, `length ${length}`, out);
-    return out as Real;
-  }
-
   evaluate(x: Real, t: number, scoreOut: Real | null, energyOut: Real | null): void {
     this.native.evaluate(x, t, scoreOut, energyOut);
-  }
-
-  /** score(x, t, out): out = grad log p_t at each row of x (n*d, row-major). */
-  score(x: Real, t: number, out: Real): void {
-    const n = this.rows('x', x);
-    nonNegativeNumber('t', t);
-    this.native.evaluate(x, t, this.checkOut('out', x, out, n * this.dim), null);
-  }
-
-  /** energy(x, t, out): out[i] = -log p_t(x_i) (exact, normalised). */
-  energy(x: Real, t: number, out: Real): void {
-    const n = this.rows('x', x);
-    nonNegativeNumber('t', t);
-    this.native.evaluate(x, t, null, this.checkOut('out', x, out, n));
   }
 
   /** Exact draws from p_t (t = 0: the mixture itself), n*d row-major. */

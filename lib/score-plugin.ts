@@ -6,7 +6,7 @@ import * as path from 'path';
 import { rangeError, typeError } from './errors';
 import { addon, Real } from './native';
 import { NativeTarget } from './native-target';
-import { isFloat32Array, isFloat64Array, knownKeys, nonNegativeNumber, plainObject } from './validate';
+import { knownKeys, plainObject } from './validate';
 
 /** The addon object wrapping a loaded plugin (native/addon/plugin_binding.h). */
 export interface NativeScorePlugin {
@@ -84,39 +84,10 @@ export class ScorePlugin extends NativeTarget {
     this.configJson = json;
   }
 
-  private rows(name: string, x: unknown): number {
-    if (!(isFloat64Array(x) || isFloat32Array(x))) throw typeError(name, 'a Float64Array or Float32Array', x);
-    if (x.length === 0 || x.length % this.dim !== 0)
-      throw rangeError(name, `a non-empty multiple of dim = ${this.dim} values`, x);
-    return x.length / this.dim;
-  }
-
-  private checkOut(name: string, x: Real, out: unknown, length: number): Real {
-    const same = isFloat64Array(x) ? isFloat64Array(out) : isFloat32Array(out);
-    if (!same) throw typeError(name, `a ${x.constructor.name} (the type of x)`, out);
-    if ((out as Real).length !== length) throw rangeError(name, `length ${length}`, out);
-    return out as Real;
-  }
-
   /** Score and/or energy at the rows of x (either output may be null). Throws an Error naming the
    * plugin when it returns a non-zero code. Float32 arrays are converted to double for the plugin. */
   evaluate(x: Real, t: number, scoreOut: Real | null, energyOut: Real | null): void {
     this.native.evaluate(x, t, scoreOut, energyOut);
-  }
-
-  /** score(x, t, out): out = grad log p_t at each row of x (n*d, row-major). */
-  score(x: Real, t: number, out: Real): void {
-    const n = this.rows('x', x);
-    nonNegativeNumber('t', t);
-    this.native.evaluate(x, t, this.checkOut('out', x, out, n * this.dim), null);
-  }
-
-  /** energy(x, t, out): out[i] = -log p_t(x_i) up to a constant; only when hasEnergy. */
-  energy(x: Real, t: number, out: Real): void {
-    if (!this.hasEnergy) throw new TypeError(`score plugin '${this.path}' has no energy function`);
-    const n = this.rows('x', x);
-    nonNegativeNumber('t', t);
-    this.native.evaluate(x, t, null, this.checkOut('out', x, out, n));
   }
 
   toString(): string {
