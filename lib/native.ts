@@ -6,7 +6,9 @@ import * as path from 'path';
 export type Real = Float64Array | Float32Array;
 
 export interface NativeSegmentStats {
+  /** The segment's (or step's) start time. */
   tStart: number;
+  /** Its end time. */
   t: number;
   eta: number;
   steps: number;

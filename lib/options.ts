@@ -1,6 +1,6 @@
 // The public options of `sample`, their defaults, and the names of every sampler.
 import type { NativeTarget } from './native-target';
-import type { Real } from './native';
+import type { NativeSegmentStats, Real } from './native';
 
 export const SAMPLERS = ['rtk-mala', 'rtk-mala-es', 'rtk-uld', 'rtk-ula', 'ddpm', 'ddim', 'pf-heun', 'ald'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
@@ -96,19 +96,9 @@ export const OPTION_NAMES: readonly (keyof SampleOptions)[] = [
   'finalDenoise', 'langevinSteps', 'aldStepScale', 'threads', 'dtype', 'onProgress', 'progressIntervalMs', 'signal',
 ];
 
-export interface SegmentStats {
-  /** The segment's (or step's) start time. */
-  tStart: number;
-  /** Its end time. */
-  t: number;
-  eta: number;
-  steps: number;
-  nfe: number;
-  energyEvals: number;
-  acceptRate?: number;
-  stepSize?: number;
-  friction?: number;
-}
+/** One segment (RTK) or step (baselines) of a run: tStart, t, eta, steps, nfe, energyEvals and,
+ * where they apply, acceptRate, stepSize, friction. */
+export type SegmentStats = NativeSegmentStats;
 
 export interface SampleStats {
   sampler: SamplerName;
