@@ -63,18 +63,10 @@ void MixtureBinding::evaluate_typed(const Napi::CallbackInfo& info, size_t n, do
 
 // evaluate(x, t, scoreOut | null, energyOut | null): score and/or energy of p_t at the rows of x.
 Napi::Value MixtureBinding::Evaluate(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const Dtype type = dtype_of(info[0], "x");
-  const size_t length = info[0].As<Napi::TypedArray>().ElementLength();
-  const size_t d = static_cast<size_t>(mixture_->dim());
-  if (length % d != 0)
-    throw_range(env, "Expected x to hold rows of dim = " + std::to_string(d) + " values but received " +
-                         describe(info[0]));
-  const double t = number_arg(info[1], "t");
-  if (t < 0) throw_range(env, "Expected t >= 0 but received " + describe(info[1]));
-  if (type == Dtype::Float64) evaluate_typed<double>(info, length / d, t);
-  else evaluate_typed<float>(info, length / d, t);
-  return env.Undefined();
+  return evaluate_from_js(info, mixture_->dim(), [&](Dtype type, size_t n, double t) {
+    if (type == Dtype::Float64) evaluate_typed<double>(info, n, t);
+    else evaluate_typed<float>(info, n, t);
+  });
 }
 
 // sampleExact(n, t, seed, out, particleOffset): exact draws from p_t.

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "rtk/targets/target.h"
+#include "convert.h"
 #include "rtk/thread_pool.h"
 
 namespace rtk_addon {
@@ -19,6 +20,22 @@ class NativeTarget {
   virtual std::unique_ptr<rtk::ScoreOracle<double>> oracle_f64(rtk::ThreadPool& pool) const = 0;
   virtual std::unique_ptr<rtk::ScoreOracle<float>> oracle_f32(rtk::ThreadPool& pool) const = 0;
 };
+
+// The JS method evaluate(x, t, scoreOut | null, energyOut | null) of a target of dimension d:
+// checks x (rows of d values) and t >= 0, then calls run(dtype, n, t).
+template <class Run>
+Napi::Value evaluate_from_js(const Napi::CallbackInfo& info, int d, Run&& run) {
+  Napi::Env env = info.Env();
+  const Dtype type = dtype_of(info[0], "x");
+  const size_t length = info[0].As<Napi::TypedArray>().ElementLength();
+  if (length % static_cast<size_t>(d) != 0)
+    throw_range(env, "Expected x to hold rows of dim = " + std::to_string(d) + " values but received " +
+                         describe(info[0]));
+  const double t = number_arg(info[1], "t");
+  if (t < 0) throw_range(env, "Expected t >= 0 but received " + describe(info[1]));
+  run(type, length / static_cast<size_t>(d), t);
+  return env.Undefined();
+}
 
 // The target behind a JS object created by one of the target classes, or null.
 std::shared_ptr<const NativeTarget> native_target_of(const Napi::Value& v);
