@@ -60,33 +60,43 @@ export interface AdapterOptions {
   timestep?: 'continuous' | 'nearest';
 }
 
+/** ln alphaBar_k of a schedule given as option `name`, checked: at least 2 strictly decreasing
+ * values in (0, 1]. */
+export function scheduleLogs(schedule: unknown, name: string): Float64Array {
+  const ab = schedule as ArrayLike<number>;
+  if (!ab || typeof ab !== 'object' || typeof ab.length !== 'number' || ab.length < 2)
+    throw typeError(name, 'an array of at least 2 decreasing values in (0, 1]', schedule);
+  const logs = new Float64Array(ab.length);
+  for (let k = 0; k < ab.length; k++) {
+    const v = finiteNumber(`${name}[${k}]`, ab[k]);
+    if (!(v > 0 && v <= 1) || (k > 0 && !(v < ab[k - 1])))
+      throw rangeError(`${name}[${k}]`, 'strictly decreasing values in (0, 1]', v);
+    logs[k] = Math.log(v);
+  }
+  return logs;
+}
+
+/** The (fractional) model timestep k whose alphaBar_k equals e^{-2t}: linear in ln alphaBar
+ * between indices, clamped to the schedule. */
+export function timestepOf(logs: Float64Array, t: number): number {
+  const target = -2 * t;
+  if (target >= logs[0]) return 0;
+  if (target <= logs[logs.length - 1]) return logs.length - 1;
+  let lo = 0, hi = logs.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (logs[mid] >= target) lo = mid;
+    else hi = mid;
+  }
+  return lo + (logs[lo] - target) / (logs[lo] - logs[hi]);
+}
+
 function checkSchedule(options: AdapterOptions) {
   const o = plainObject('adapter options', options);
   knownKeys('adapter options', o, ['alphaBar', 'timestep']);
-  const ab = o.alphaBar as ArrayLike<number>;
-  if (!ab || typeof ab !== 'object' || typeof ab.length !== 'number' || ab.length < 2)
-    throw typeError('alphaBar', 'an array of at least 2 decreasing values in (0, 1]', ab);
-  for (let k = 0; k < ab.length; k++) {
-    const v = finiteNumber(`alphaBar[${k}]`, ab[k]);
-    if (!(v > 0 && v <= 1) || (k > 0 && !(v < ab[k - 1])))
-      throw rangeError(`alphaBar[${k}]`, 'strictly decreasing values in (0, 1]', v);
-  }
+  const logs = scheduleLogs(o.alphaBar, 'alphaBar');
   const mode = o.timestep === undefined ? 'continuous' : oneOf('timestep', o.timestep, ['continuous', 'nearest'] as const);
-  const logs = Float64Array.from({ length: ab.length }, (_, k) => Math.log(ab[k]));
-  // The model timestep whose alphaBar equals e^{-2t}: linear in log alphaBar between indices.
-  return (t: number): number => {
-    const target = -2 * t;
-    if (target >= logs[0]) return 0;
-    if (target <= logs[logs.length - 1]) return logs.length - 1;
-    let lo = 0, hi = logs.length - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (logs[mid] >= target) lo = mid;
-      else hi = mid;
-    }
-    const k = lo + (logs[lo] - target) / (logs[lo] - logs[hi]);
-    return mode === 'nearest' ? Math.round(k) : k;
-  };
+  return (t: number): number => (mode === 'nearest' ? Math.round(timestepOf(logs, t)) : timestepOf(logs, t));
 }
 
 function then(r: void | Promise<void>, convert: () => void): void | Promise<void> {

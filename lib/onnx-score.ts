@@ -7,10 +7,11 @@
 // each call is one session.run for the whole batch (chunks of `batchSize` rows when given).
 import * as fs from 'fs';
 import * as path from 'path';
+import { scheduleLogs, timestepOf } from './adapters';
 import { rangeError, typeError } from './errors';
 import type { Real } from './native';
 import type { ScoreFunction } from './options';
-import { finiteNumber, integer, isFloat32Array, isFloat64Array, knownKeys, oneOf, plainObject } from './validate';
+import { integer, isFloat32Array, isFloat64Array, knownKeys, oneOf, plainObject } from './validate';
 
 /** How the model's time input is expressed, or a function from the library's time t to it. */
 export type OnnxTimeInput = 't' | 'timestep' | 'alphaBar' | 'sigma' | 'none' | ((t: number) => number);
@@ -149,34 +150,6 @@ function rowSize(shape: ReadonlyArray<number | string>): number | null {
   return p;
 }
 
-function checkSchedule(schedule: unknown): Float64Array {
-  const ab = schedule as ArrayLike<number>;
-  if (!ab || typeof ab !== 'object' || typeof ab.length !== 'number' || ab.length < 2)
-    throw typeError('schedule', 'an alphaBar array of at least 2 decreasing values in (0, 1]', schedule);
-  const logs = new Float64Array(ab.length);
-  for (let k = 0; k < ab.length; k++) {
-    const v = finiteNumber(`schedule[${k}]`, ab[k]);
-    if (!(v > 0 && v <= 1) || (k > 0 && !(v < ab[k - 1]))) throw rangeError(`schedule[${k}]`, 'strictly decreasing values in (0, 1]', v);
-    logs[k] = Math.log(v);
-  }
-  return logs;
-}
-
-/** The (fractional) index k of a decreasing alphaBar schedule with alphaBar_k = e^{-2t}: linear
- * in log alphaBar between indices, clamped to the schedule (as lib/adapters.ts does). */
-function timestepOf(logs: Float64Array, t: number): number {
-  const target = -2 * t;
-  if (target >= logs[0]) return 0;
-  if (target <= logs[logs.length - 1]) return logs.length - 1;
-  let lo = 0, hi = logs.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (logs[mid] >= target) lo = mid;
-    else hi = mid;
-  }
-  return lo + (logs[lo] - target) / (logs[lo] - logs[hi]);
-}
-
 interface Resolved {
   info: OnnxModelInfo;
   session: OnnxSessionLike;
@@ -201,7 +174,7 @@ export function onnxScore(sessionOrPath: string | OnnxSessionLike, options: Onnx
   const kind = oneOf('kind', o.kind, ['epsilon', 'x0', 'score'] as const);
   if (o.dim === undefined) throw new TypeError("onnxScore needs 'dim' (values per sample row)");
   const dim = integer('dim', o.dim, 1, 1 << 24);
-  const logs = o.schedule === undefined ? null : checkSchedule(o.schedule);
+  const logs = o.schedule === undefined ? null : scheduleLogs(o.schedule, 'schedule');
   let timeInput: OnnxTimeInput;
   if (o.timeInput === undefined) timeInput = logs ? 'timestep' : 't';
   else if (typeof o.timeInput === 'function') timeInput = o.timeInput as (t: number) => number;
