@@ -92,15 +92,19 @@ RTK_HD inline void normal4(const Philox4x32& r, double out[4]) {
   }
 }
 
+// Coordinates [4 block, 4 block + 4) of one particle's d standard normals (a GPU thread's unit).
+template <class Real>
+RTK_HD inline void fill_normals_block(const StreamId& s, uint64_t particle, int d, int block, Real* out) {
+  double four[4];
+  normal4(philox_block(s, particle, static_cast<uint32_t>(block)), four);
+  const int lanes = d - block * 4 < 4 ? d - block * 4 : 4;
+  for (int lane = 0; lane < lanes; ++lane) out[block * 4 + lane] = static_cast<Real>(four[lane]);
+}
+
 // Writes d standard normals for one particle: coordinate i comes from block i / 4, lane i % 4.
 template <class Real>
 RTK_HD inline void fill_normals(const StreamId& s, uint64_t particle, int d, Real* out) {
-  double four[4];
-  for (int block = 0; block * 4 < d; ++block) {
-    normal4(philox_block(s, particle, static_cast<uint32_t>(block)), four);
-    const int lanes = d - block * 4 < 4 ? d - block * 4 : 4;
-    for (int lane = 0; lane < lanes; ++lane) out[block * 4 + lane] = static_cast<Real>(four[lane]);
-  }
+  for (int block = 0; block * 4 < d; ++block) fill_normals_block(s, particle, d, block, out);
 }
 
 // One uniform in [0, 1) for one particle (the MH test's u).

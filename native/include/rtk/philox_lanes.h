@@ -7,6 +7,8 @@
 #include "lanes.h"
 #include "philox.h"
 
+// CPU only: GCC vector types have no device form, so nvcc's device pass skips this file.
+#if !defined(__CUDA_ARCH__)
 namespace rtk {
 
 // The Philox block `block` of particles first, first + 1, ..., one per lane (32-bit words held
@@ -59,3 +61,4 @@ inline void normal4_lanes(const StreamId& s, uint64_t first, uint32_t block, Lan
 }
 
 }  // namespace rtk
+#endif

@@ -36,6 +36,10 @@ class FunctionRef<R(Args...)> {
 
 class ThreadPool {
  public:
+  // The memory a pool's kernels work on (the samplers' Workspace holds these): host vectors.
+  template <class T>
+  using Buffer = std::vector<T>;
+
   // threads <= 0 means one per hardware core.
   explicit ThreadPool(int threads) {
     unsigned hw = std::thread::hardware_concurrency();

@@ -11,6 +11,7 @@
 #include "check.h"
 #include "moments.h"
 #include "random_inputs.h"
+#include "same_bits.h"
 #include "split_invariance.h"
 
 namespace {
@@ -212,6 +213,34 @@ TEST(gaussian_mixture, evaluate_same_bits_for_any_thread_count) {
         out.insert(out.end(), energy.begin(), energy.end());
         return out;
       });
+}
+
+// mixture_row is what each GPU thread computes (native/cuda): the same bits as the CPU's tiles,
+// in double and float, for rows in tiles of every fill (n = 13 leaves a short tile).
+template <class Real>
+void check_row_matches_tiles(const rtk::GaussianMixture& m, uint64_t seed) {
+  const int d = m.dim();
+  const size_t n = 13, k = m.components();
+  rtk_test::RandomInputs in(seed);
+  const std::vector<double> x64 = in.normals(n * d, 0.8);
+  const std::vector<Real> x(x64.begin(), x64.end());
+  std::vector<Real> s(n * d), e(n), s_row(n * d), e_row(n);
+  rtk::ThreadPool pool(1);
+  const double t = 0.15;
+  m.evaluate(pool, x.data(), n, t, s.data(), e.data());
+  const rtk::GaussianMixture::AtTime a = m.at_time(t);
+  std::vector<double> lw(k);
+  for (size_t p = 0; p < n; ++p)
+    rtk::mixture_row(a.mean.data(), a.precision.data(), a.log_norm.data(), k, d, x.data() + p * d,
+                     s_row.data() + p * d, e_row.data() + p, lw.data(), 1);
+  CHECK(rtk_test::same_bits(s_row, s));
+  CHECK(rtk_test::same_bits(e_row, e));
+}
+
+TEST(gaussian_mixture, gpu_row_function_gives_the_cpu_bits) {
+  check_row_matches_tiles<double>(paper_target(), 65);
+  check_row_matches_tiles<float>(paper_target(), 66);
+  check_row_matches_tiles<double>(three_components(), 67);
 }
 
 TEST(gaussian_mixture, marginal_bin_masses) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../batch.h"
+#include "../fast_math.h"
 #include "../host_device.h"
 #include "../philox.h"
 #include "../thread_pool.h"
@@ -71,7 +72,7 @@ RTK_HD inline double mala_accept_particle(const MalaAcceptParams& p, const MalaA
                                           uint8_t* accepted) {
   const double la = mala_log_ratio(p, a, row, d);
   const bool finite = la == la && la != INFINITY && la != -INFINITY;
-  const double prob = !finite ? 0.0 : (la >= 0 ? 1.0 : exp(la));
+  const double prob = !finite ? 0.0 : (la >= 0 ? 1.0 : exp_nonpositive(la));
   const bool take = finite && (la >= 0 || uniform_draw(accept_stream, particle) < prob);
   *accepted = take ? 1 : 0;
   if (take) {

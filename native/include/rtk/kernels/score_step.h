@@ -52,22 +52,28 @@ inline ScoreStep langevin_coefficients(double tau, double sign) {
   return ScoreStep{1.0, sign * tau, std::sqrt(2.0 * tau)};
 }
 
+// Coordinates [4 block, 4 block + 4) of one particle (a GPU thread's unit of work).
 template <class Real>
-RTK_HD inline void score_step_particle(const ScoreStep& c, const Real* x, const Real* s, Real* out,
-                                       int d, const StreamId& noise, uint64_t particle) {
+RTK_HD inline void score_step_block(const ScoreStep& c, const Real* x, const Real* s, Real* out, int d,
+                                    const StreamId& noise, uint64_t particle, int block) {
+  const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
   if (c.cn == 0.0) {
-    for (int i = 0; i < d; ++i) out[i] = static_cast<Real>(c.cx * x[i] + c.cs * s[i]);
+    for (int i = block * 4; i < end; ++i) out[i] = static_cast<Real>(c.cx * x[i] + c.cs * s[i]);
     return;
   }
   double four[4];
-  for (int block = 0; block * 4 < d; ++block) {
-    normal4(philox_block(noise, particle, static_cast<uint32_t>(block)), four);
-    const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
-    for (int i = block * 4; i < end; ++i)
-      out[i] = static_cast<Real>(c.cx * x[i] + c.cs * s[i] + c.cn * four[i - block * 4]);
-  }
+  normal4(philox_block(noise, particle, static_cast<uint32_t>(block)), four);
+  for (int i = block * 4; i < end; ++i)
+    out[i] = static_cast<Real>(c.cx * x[i] + c.cs * s[i] + c.cn * four[i - block * 4]);
 }
 
+template <class Real>
+RTK_HD inline void score_step_particle(const ScoreStep& c, const Real* x, const Real* s, Real* out,
+                                       int d, const StreamId& noise, uint64_t particle) {
+  for (int block = 0; block * 4 < d; ++block) score_step_block(c, x, s, out, d, noise, particle, block);
+}
+
+#if !defined(__CUDA_ARCH__)
 // kLanes particles starting at row p: the noise drawn for all of them at once (philox_lanes.h),
 // the same bits as score_step_particle row by row.
 template <class Real>
@@ -99,5 +105,7 @@ void score_step(ThreadPool& pool, const Batch& b, const ScoreStep& c, const Real
       score_step_particle(c, x + p * d, s + p * d, out + p * d, b.d, noise, b.particle_offset + p);
   });
 }
+
+#endif  // the CPU paths
 
 }  // namespace rtk

@@ -5,8 +5,8 @@
 
 namespace rtk {
 
-template <class Real>
-void ula_step(ThreadPool& pool, const Batch& b, double tau, const Real* z, const Real* grad_g,
+template <class Real, class Exec>
+void ula_step(Exec& pool, const Batch& b, double tau, const Real* z, const Real* grad_g,
               Real* z_out, const StreamId& noise) {
   score_step(pool, b, langevin_coefficients(tau, -1.0), z, grad_g, z_out, noise);
 }

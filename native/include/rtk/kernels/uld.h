@@ -67,24 +67,31 @@ inline UldCoefficients uld_coefficients(double gamma, double tau) {
   return c;
 }
 
-// One particle's exact step, in place. n1 comes from `noise`, n2 from `noise2`.
+// Coordinates [4 block, 4 block + 4) of one particle's exact step, in place (a GPU thread's
+// unit of work). n1 comes from `noise`, n2 from `noise2`.
 template <class Real>
-RTK_HD inline void uld_step_particle(const UldCoefficients& c, Real* z, Real* v, const Real* grad_g, int d,
-                                     const StreamId& noise, const StreamId& noise2, uint64_t particle) {
+RTK_HD inline void uld_step_block(const UldCoefficients& c, Real* z, Real* v, const Real* grad_g, int d,
+                                  const StreamId& noise, const StreamId& noise2, uint64_t particle, int block) {
   double n1[4], n2[4];
-  for (int block = 0; block * 4 < d; ++block) {
-    normal4(philox_block(noise, particle, static_cast<uint32_t>(block)), n1);
-    normal4(philox_block(noise2, particle, static_cast<uint32_t>(block)), n2);
-    const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
-    for (int i = block * 4; i < end; ++i) {
-      const double a = n1[i - block * 4], b = n2[i - block * 4];
-      const double zi = z[i], vi = v[i], gi = grad_g[i];
-      z[i] = static_cast<Real>(zi + c.c_v * vi - c.c_grad * gi + c.l_zz * a);
-      v[i] = static_cast<Real>(c.e * vi - c.c_v * gi + c.l_vz * a + c.l_vv * b);
-    }
+  normal4(philox_block(noise, particle, static_cast<uint32_t>(block)), n1);
+  normal4(philox_block(noise2, particle, static_cast<uint32_t>(block)), n2);
+  const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
+  for (int i = block * 4; i < end; ++i) {
+    const double a = n1[i - block * 4], b = n2[i - block * 4];
+    const double zi = z[i], vi = v[i], gi = grad_g[i];
+    z[i] = static_cast<Real>(zi + c.c_v * vi - c.c_grad * gi + c.l_zz * a);
+    v[i] = static_cast<Real>(c.e * vi - c.c_v * gi + c.l_vz * a + c.l_vv * b);
   }
 }
 
+// One particle's exact step, in place.
+template <class Real>
+RTK_HD inline void uld_step_particle(const UldCoefficients& c, Real* z, Real* v, const Real* grad_g, int d,
+                                     const StreamId& noise, const StreamId& noise2, uint64_t particle) {
+  for (int block = 0; block * 4 < d; ++block) uld_step_block(c, z, v, grad_g, d, noise, noise2, particle, block);
+}
+
+#if !defined(__CUDA_ARCH__)
 // kLanes particles at once (philox_lanes.h): the same bits as uld_step_particle per row.
 template <class Real>
 inline void uld_step_tile(const UldCoefficients& c, Real* z, Real* v, const Real* grad_g, int d, const StreamId& noise,
@@ -118,5 +125,7 @@ void uld_step(ThreadPool& pool, const Batch& b, const UldCoefficients& c, Real* 
       uld_step_particle(c, z + p * d, v + p * d, grad_g + p * d, b.d, noise, noise2, b.particle_offset + p);
   });
 }
+
+#endif  // the CPU paths
 
 }  // namespace rtk

@@ -15,14 +15,14 @@ namespace rtk {
 
 namespace detail {
 
-template <class Real>
-void score_at(RunContext<Real>& ctx, const Real* x, double t, Real* out, int segment, int step) {
+template <class Real, class Exec>
+void score_at(RunContext<Real, Exec>& ctx, const Real* x, double t, Real* out, int segment, int step) {
   ctx.evaluate(x, t, out, nullptr);
   ctx.require_finite(out, ctx.values(), "the score", segment, step, t);
 }
 
-template <class Real>
-void plain_step(RunContext<Real>& ctx, const ScoreStep& c, Real* x, const Real* s, int segment, int step) {
+template <class Real, class Exec>
+void plain_step(RunContext<Real, Exec>& ctx, const ScoreStep& c, Real* x, const Real* s, int segment, int step) {
   score_step(ctx.pool, ctx.batch, c, x, s, x,
              StreamId{ctx.plan.seed, static_cast<uint32_t>(segment), static_cast<uint32_t>(step), Purpose::Noise});
 }
@@ -37,8 +37,8 @@ inline SegmentStats step_stats(double a, double b, int steps) {
 }
 
 // Tweedie's denoise at the grid's last time (1 NFE), when asked for and t_K > 0.
-template <class Real>
-void final_denoise(RunContext<Real>& ctx, Workspace<Real>& w) {
+template <class Real, class Exec>
+void final_denoise(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
   const Plan& plan = ctx.plan;
   const double t = plan.times.back();
   if (!plan.final_denoise || !(t > 0)) return;
@@ -55,8 +55,8 @@ void final_denoise(RunContext<Real>& ctx, Workspace<Real>& w) {
 }  // namespace detail
 
 // DDPM or DDIM: one score evaluation per grid step.
-template <class Real>
-void run_ddpm_ddim(RunContext<Real>& ctx, Workspace<Real>& w, bool stochastic) {
+template <class Real, class Exec>
+void run_ddpm_ddim(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, bool stochastic) {
   const Plan& plan = ctx.plan;
   const int steps = static_cast<int>(plan.times.size()) - 1;
   draw_initial(ctx, w.x.data());
@@ -74,8 +74,8 @@ void run_ddpm_ddim(RunContext<Real>& ctx, Workspace<Real>& w, bool stochastic) {
 }
 
 // Heun (2nd order) on dx/dt = -x - score(x, t): 2 NFE per step, Euler for a step ending at 0.
-template <class Real>
-void run_pf_heun(RunContext<Real>& ctx, Workspace<Real>& w) {
+template <class Real, class Exec>
+void run_pf_heun(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
   const Plan& plan = ctx.plan;
   const int steps = static_cast<int>(plan.times.size()) - 1;
   draw_initial(ctx, w.x.data());
@@ -88,14 +88,7 @@ void run_pf_heun(RunContext<Real>& ctx, Workspace<Real>& w) {
       score_step(ctx.pool, ctx.batch, pf_euler_coefficients(a, b), w.x.data(), w.score.data(), w.aux.data(),
                  StreamId{plan.seed, static_cast<uint32_t>(k), 0, Purpose::Noise});
       detail::score_at(ctx, w.aux.data(), b, w.aux_score.data(), k, 1);
-      // x' = x + (h/2) [(x + s(x, a)) + (x_pred + s(x_pred, b))]
-      Real* x = w.x.data();
-      const Real *s1 = w.score.data(), *xp = w.aux.data(), *s2 = w.aux_score.data();
-      ctx.pool.parallel_for(ctx.batch.n, [&](size_t begin, size_t end) {
-        const size_t d = static_cast<size_t>(ctx.batch.d);
-        for (size_t i = begin * d; i < end * d; ++i)
-          x[i] = static_cast<Real>(x[i] + 0.5 * h * ((x[i] + s1[i]) + (xp[i] + s2[i])));
-      });
+      heun_update(ctx.pool, h, w.x.data(), w.score.data(), w.aux.data(), w.aux_score.data(), ctx.values());
       s.nfe = 2;
     } else {
       detail::plain_step(ctx, pf_euler_coefficients(a, b), w.x.data(), w.score.data(), k, 0);
@@ -108,8 +101,8 @@ void run_pf_heun(RunContext<Real>& ctx, Workspace<Real>& w) {
 
 // Annealed Langevin: plan.steps[k] ULA steps on p_{t_k} at every grid time t_k > 0 with
 // tau_k = ald_step_scale * (1 - e^{-2 t_k}).
-template <class Real>
-void run_ald(RunContext<Real>& ctx, Workspace<Real>& w) {
+template <class Real, class Exec>
+void run_ald(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
   const Plan& plan = ctx.plan;
   const int levels = static_cast<int>(plan.times.size());
   draw_initial(ctx, w.x.data());

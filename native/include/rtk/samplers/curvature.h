@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../batch.h"
+#include "../host_device.h"
 #include "../thread_pool.h"
 
 namespace rtk {
@@ -16,6 +17,22 @@ namespace rtk {
 inline double potential_smoothness_bound(double t, double eta) {
   const double data = t > 0 ? 1.0 / -std::expm1(-2.0 * t) : std::numeric_limits<double>::infinity();
   return data + std::exp(-2.0 * eta) / -std::expm1(-2.0 * eta);
+}
+
+// One particle's secant ||g1 - g0|| / ||z1 - z0||; *counted = false (and 0 returned) for a
+// zero step or a non-finite gradient difference.
+template <class Real>
+RTK_HD inline double secant_curvature_particle(const Real* z0, const Real* g0, const Real* z1, const Real* g1, int d,
+                                               bool* counted) {
+  double dz = 0, dg = 0;
+  for (int i = 0; i < d; ++i) {
+    const double a = static_cast<double>(z1[i]) - z0[i];
+    const double c = static_cast<double>(g1[i]) - g0[i];
+    dz += a * a;
+    dg += c * c;
+  }
+  *counted = dz > 0 && dg - dg == 0.0;  // dg - dg is NaN exactly when dg is infinite or NaN
+  return *counted ? sqrt(dg / dz) : 0.0;
 }
 
 // The mean over particles of the secant curvature between two batches of points and
@@ -35,15 +52,10 @@ double mean_secant_curvature(ThreadPool& pool, const Batch& b, const Real* z0, c
   const size_t d = static_cast<size_t>(b.d);
   pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
     for (size_t p = begin; p < end; ++p) {
-      double dz = 0, dg = 0;
-      for (size_t i = 0; i < d; ++i) {
-        const double a = static_cast<double>(z1[p * d + i]) - z0[p * d + i];
-        const double c = static_cast<double>(g1[p * d + i]) - g0[p * d + i];
-        dz += a * a;
-        dg += c * c;
-      }
-      if (dz > 0 && std::isfinite(dg)) {
-        sums[blk] += std::sqrt(dg / dz);
+      bool counted = false;
+      const double secant = secant_curvature_particle(z0 + p * d, g0 + p * d, z1 + p * d, g1 + p * d, b.d, &counted);
+      if (counted) {
+        sums[blk] += secant;
         counts[blk] += 1;
       }
     }

@@ -21,8 +21,8 @@ inline double adapt_step_size(double tau, double accept_rate, double target) {
 
 // Runs `steps` MALA steps on the segment potential of anchor w.x at time t; z, score, grad_g
 // hold the chain's start (score already evaluated). Returns the statistics of the segment.
-template <class Real>
-void inner_mala(RunContext<Real>& ctx, Workspace<Real>& w, int segment, int segments, const SegmentPotential& pot,
+template <class Real, class Exec>
+void inner_mala(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments, const SegmentPotential& pot,
                 double t, int steps, bool exact_energy, double& tau, SegmentStats& seg) {
   const Plan& plan = ctx.plan;
   const Batch& b = ctx.batch;
@@ -42,8 +42,7 @@ void inner_mala(RunContext<Real>& ctx, Workspace<Real>& w, int segment, int segm
     segment_potential_batch(ctx.pool, b, pot, w.x.data(), w.z_prop.data(), w.score_prop.data(), energy,
                             w.grad_g_prop.data(), g_prop);
     if (delta == EnergyDelta::Simpson) {
-      const size_t values = ctx.values();
-      for (size_t i = 0; i < values; ++i) w.aux[i] = static_cast<Real>(0.5 * (w.z[i] + w.z_prop[i]));
+      midpoint(ctx.pool, w.z.data(), w.z_prop.data(), ctx.values(), w.aux.data());
       ctx.evaluate(w.aux.data(), t, w.aux_score.data(), nullptr);
       segment_potential_batch(ctx.pool, b, pot, w.x.data(), w.aux.data(), w.aux_score.data(),
                               static_cast<const Real*>(nullptr), w.aux_score.data(), static_cast<Real*>(nullptr));

@@ -13,8 +13,8 @@
 
 namespace rtk {
 
-template <class Real>
-void inner_ula(RunContext<Real>& ctx, Workspace<Real>& w, int segment, int segments, const SegmentPotential& pot,
+template <class Real, class Exec>
+void inner_ula(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments, const SegmentPotential& pot,
                double t, int steps, double& curvature, SegmentStats& seg) {
   const Plan& plan = ctx.plan;
   const Batch& b = ctx.batch;
@@ -32,8 +32,8 @@ void inner_ula(RunContext<Real>& ctx, Workspace<Real>& w, int segment, int segme
     }
     const double tau = plan.step_size > 0 ? plan.step_size : 0.25 / curvature;
     // Keep this point and its gradient for the next step's secant.
-    std::copy(w.z.begin(), w.z.end(), w.z_prop.begin());
-    std::copy(w.grad_g.begin(), w.grad_g.end(), w.grad_g_prop.begin());
+    copy_values(ctx.pool, w.z.data(), values, w.z_prop.data());
+    copy_values(ctx.pool, w.grad_g.data(), values, w.grad_g_prop.data());
     ula_step(ctx.pool, b, tau, w.z.data(), w.grad_g.data(), w.z.data(),
              StreamId{plan.seed, static_cast<uint32_t>(segment), static_cast<uint32_t>(step), Purpose::Noise});
     seg.step_size = tau;

@@ -19,19 +19,15 @@
 
 namespace rtk {
 
-template <class Real>
-void inner_uld(RunContext<Real>& ctx, Workspace<Real>& w, int segment, int segments, const SegmentPotential& pot,
+template <class Real, class Exec>
+void inner_uld(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments, const SegmentPotential& pot,
                double t, int steps, double& curvature, SegmentStats& seg) {
   const Plan& plan = ctx.plan;
   const Batch& b = ctx.batch;
   const size_t values = ctx.values();
   Real* v = w.aux.data();
-  ThreadPool& pool = ctx.pool;
-  pool.parallel_for(b.n, [&](size_t begin, size_t end) {
-    for (size_t p = begin; p < end; ++p)
-      fill_normals(StreamId{plan.seed, static_cast<uint32_t>(segment), 0, Purpose::Velocity}, b.particle_offset + p,
-                   b.d, v + p * b.d);
-  });
+  Exec& pool = ctx.pool;
+  fill_normals_batch(pool, b, StreamId{plan.seed, static_cast<uint32_t>(segment), 0, Purpose::Velocity}, v);
   for (int step = 0; step < steps; ++step) {
     ctx.checkpoint(segment, segments, step, steps);
     ctx.evaluate(w.z.data(), t, w.score.data(), nullptr);
@@ -48,8 +44,8 @@ void inner_uld(RunContext<Real>& ctx, Workspace<Real>& w, int segment, int segme
     const double gamma = plan.friction > 0 ? plan.friction : 2.0 * std::sqrt(curvature);
     const uint32_t s = static_cast<uint32_t>(step), k = static_cast<uint32_t>(segment);
     // Keep this point and its gradient for the next step's secant.
-    std::copy(w.z.begin(), w.z.end(), w.z_prop.begin());
-    std::copy(w.grad_g.begin(), w.grad_g.end(), w.grad_g_prop.begin());
+    copy_values(pool, w.z.data(), values, w.z_prop.data());
+    copy_values(pool, w.grad_g.data(), values, w.grad_g_prop.data());
     uld_step(pool, b, uld_coefficients(gamma, tau), w.z.data(), v, w.grad_g.data(),
              StreamId{plan.seed, k, s, Purpose::Noise}, StreamId{plan.seed, k, s, Purpose::Noise2});
     seg.step_size = tau;

@@ -18,19 +18,15 @@
 namespace rtk {
 
 // Draws the starting batch x ~ N(0, I) (stream Init).
-template <class Real>
-void draw_initial(RunContext<Real>& ctx, Real* x) {
-  const Batch& b = ctx.batch;
-  ctx.pool.parallel_for(b.n, [&](size_t begin, size_t end) {
-    for (size_t p = begin; p < end; ++p)
-      fill_normals(StreamId{ctx.plan.seed, 0, 0, Purpose::Init}, b.particle_offset + p, b.d, x + p * b.d);
-  });
+template <class Real, class Exec>
+void draw_initial(RunContext<Real, Exec>& ctx, Real* x) {
+  fill_normals_batch(ctx.pool, ctx.batch, StreamId{ctx.plan.seed, 0, 0, Purpose::Init}, x);
 }
 
 // The warm start z of segment k from the anchor w.x at t_start (rtk-math.md, "Warm start").
 // `score_cached` says w.score already holds score(w.x, t_start) (the previous MALA chain's).
-template <class Real>
-void warm_start(RunContext<Real>& ctx, Workspace<Real>& w, WarmStart kind, int segment, double t_start, double t,
+template <class Real, class Exec>
+void warm_start(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, WarmStart kind, int segment, double t_start, double t,
                 bool score_cached) {
   const Plan& plan = ctx.plan;
   const double eta = t_start - t;
@@ -68,8 +64,8 @@ inline double initial_mala_step(double t, double eta, int d) {
   return 0.01 * std::expm1(2.0 * eta) / scale;
 }
 
-template <class Real>
-void run_rtk(RunContext<Real>& ctx, Workspace<Real>& w) {
+template <class Real, class Exec>
+void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
   const Plan& plan = ctx.plan;
   const int segments = static_cast<int>(plan.times.size()) - 1;
   const bool mala = plan.sampler == SamplerKind::RtkMala || plan.sampler == SamplerKind::RtkMalaEs;

@@ -1,5 +1,6 @@
-// What every sampler shares during one run: the plan, the pool, the score oracle with its
-// NFE and energy counters, cancellation and progress, and the statistics being built.
+// What every sampler shares during one run: the plan, the executor (a ThreadPool, or the GPU's
+// CudaExec) that its kernels run on, the score oracle with its NFE and energy counters,
+// cancellation and progress, and the statistics being built.
 #pragma once
 #include <chrono>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "../batch.h"
+#include "../kernels/batch_ops.h"
 #include "../targets/target.h"
 #include "../thread_pool.h"
 #include "plan.h"
@@ -43,14 +45,14 @@ struct RunHooks {
   std::function<void(const Progress&)> progress;   // called between steps
 };
 
-template <class Real>
+template <class Real, class Exec = ThreadPool>
 class RunContext {
  public:
-  RunContext(const Plan& plan, ScoreOracle<Real>& oracle, ThreadPool& pool, const RunHooks& hooks, int nfe_budget)
+  RunContext(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunHooks& hooks, int nfe_budget)
       : plan(plan), pool(pool), batch{plan.n, plan.d, 0}, oracle_(oracle), hooks_(hooks), nfe_budget_(nfe_budget) {}
 
   const Plan& plan;
-  ThreadPool& pool;
+  Exec& pool;
   const Batch batch;
   Stats stats;
 
@@ -66,15 +68,12 @@ class RunContext {
   // Baselines, warm starts, chain starts and ULD/ULA have no MH test to reject a bad score:
   // stop with a clear error (step < 0 names the segment's warm start).
   void require_finite(const Real* values, size_t count, const char* what, int segment, int step, double t) {
-    for (size_t i = 0; i < count; ++i) {
-      if (!std::isfinite(static_cast<double>(values[i]))) {
-        throw SamplerError(std::string(what) + " returned a non-finite value (" +
-                           std::to_string(static_cast<double>(values[i])) + " at index " + std::to_string(i) +
-                           ") at segment " + std::to_string(segment) +
-                           (step < 0 ? std::string(", warm start") : ", step " + std::to_string(step)) +
-                           ", t = " + format_time(t));
-      }
-    }
+    const NonFinite bad = find_non_finite(pool, values, count);
+    if (bad.found)
+      throw SamplerError(std::string(what) + " returned a non-finite value (" + std::to_string(bad.value) +
+                         " at index " + std::to_string(bad.index) + ") at segment " + std::to_string(segment) +
+                         (step < 0 ? std::string(", warm start") : ", step " + std::to_string(step)) +
+                         ", t = " + format_time(t));
   }
 
   // Between two steps: honour cancellation and report progress.

@@ -9,12 +9,13 @@
 
 namespace rtk {
 
-// Runs the plan with the oracle on the pool; writes n*d samples into out.
-template <class Real>
-Stats sample(const Plan& plan, ScoreOracle<Real>& oracle, ThreadPool& pool, const RunHooks& hooks, int nfe_budget,
+// Runs the plan with the oracle on the executor `pool` (a ThreadPool, or the GPU's CudaExec,
+// whose oracle then evaluates device memory); writes n*d samples into host memory `out`.
+template <class Real, class Exec>
+Stats sample(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunHooks& hooks, int nfe_budget,
              Real* out) {
-  RunContext<Real> ctx(plan, oracle, pool, hooks, nfe_budget);
-  Workspace<Real> w(ctx.values(), plan.n);
+  RunContext<Real, Exec> ctx(plan, oracle, pool, hooks, nfe_budget);
+  Workspace<Real, Exec> w(ctx.values(), plan.n);
   switch (plan.sampler) {
     case SamplerKind::RtkMala:
     case SamplerKind::RtkMalaEs:
@@ -35,7 +36,7 @@ Stats sample(const Plan& plan, ScoreOracle<Real>& oracle, ThreadPool& pool, cons
       run_ald(ctx, w);
       break;
   }
-  std::copy(w.x.begin(), w.x.end(), out);
+  copy_to_host(pool, w.x.data(), ctx.values(), out);
   return ctx.stats;
 }
 

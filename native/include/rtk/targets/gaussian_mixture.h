@@ -10,12 +10,46 @@
 
 #include "../batch.h"
 #include "../fast_math.h"
+#include "../host_device.h"
 #include "../lanes.h"
 #include "../philox.h"
 #include "../thread_pool.h"
 #include "target.h"
 
 namespace rtk {
+
+// One row's score (and energy when energy != null) from the component parameters of p_t (mean,
+// precision: K*d; log_norm: K; see GaussianMixture::AtTime): one GPU thread's work. It is the
+// arithmetic of one lane of GaussianMixture::evaluate_tile in the same order, so the GPU and the
+// CPU give the same scores. lw: K doubles of scratch, `stride` apart.
+template <class Real>
+RTK_HD inline void mixture_row(const double* mean, const double* precision, const double* log_norm, size_t k, int d,
+                               const Real* x, Real* score, Real* energy, double* lw, size_t stride) {
+  double top = -INFINITY;
+  for (size_t j = 0; j < k; ++j) {
+    double q = 0;
+    for (int i = 0; i < d; ++i) {
+      const double diff = static_cast<double>(x[i]) - mean[j * d + i];
+      q += diff * diff * precision[j * d + i];
+    }
+    const double l = log_norm[j] - 0.5 * q;
+    lw[j * stride] = l;
+    top = l > top ? l : top;
+  }
+  double total = 0;
+  for (size_t j = 0; j < k; ++j) {
+    const double e = exp_nonpositive(lw[j * stride] - top);
+    lw[j * stride] = e;
+    total += e;
+  }
+  for (int i = 0; i < d; ++i) {
+    const double xi = static_cast<double>(x[i]);
+    double acc = 0;
+    for (size_t j = 0; j < k; ++j) acc += lw[j * stride] * ((mean[j * d + i] - xi) * precision[j * d + i]);
+    score[i] = static_cast<Real>(acc / total);
+  }
+  if (energy) *energy = static_cast<Real>(-(top + log(total)));
+}
 
 class GaussianMixture {
  public:

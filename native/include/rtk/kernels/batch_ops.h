@@ -1,0 +1,81 @@
+// The small whole-batch operations the samplers need besides the step kernels: normals for a
+// batch, copies, the Simpson midpoint, Heun's corrector and the search for a non-finite value.
+// These are the CPU forms (on a ThreadPool); native/cuda/cuda_exec.h declares the GPU forms
+// with the same names, so a sampler written against `ctx.pool` runs on either.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+#include "../batch.h"
+#include "../host_device.h"
+#include "../philox.h"
+#include "../thread_pool.h"
+
+namespace rtk {
+
+// The first non-finite value of an array (found = false when all are finite).
+struct NonFinite {
+  bool found = false;
+  size_t index = 0;
+  double value = 0;
+};
+
+// Heun's corrector for dx/dt = -x - score on a step of length h (rtk-math.md, "Baselines"):
+// x' = x + (h/2) [(x + s(x, a)) + (x_pred + s(x_pred, b))].
+template <class Real>
+RTK_HD inline Real heun_value(double h, Real x, Real s1, Real x_pred, Real s2) {
+  return static_cast<Real>(x + 0.5 * h * ((x + s1) + (x_pred + s2)));
+}
+
+// The Simpson midpoint (a + b) / 2 of one value.
+template <class Real>
+RTK_HD inline Real midpoint_value(Real a, Real b) {
+  return static_cast<Real>(0.5 * (a + b));
+}
+
+// Fills rows [0, b.n) of out with standard normals from `stream` (row p is particle
+// b.particle_offset + p).
+template <class Real>
+void fill_normals_batch(ThreadPool& pool, const Batch& b, const StreamId& stream, Real* out) {
+  pool.parallel_for(b.n, [&](size_t begin, size_t end) {
+    for (size_t p = begin; p < end; ++p) fill_normals(stream, b.particle_offset + p, b.d, out + p * b.d);
+  });
+}
+
+template <class Real>
+void copy_values(ThreadPool&, const Real* from, size_t count, Real* to) {
+  std::copy(from, from + count, to);
+}
+
+// Copies a batch buffer into caller (host) memory.
+template <class Real>
+void copy_to_host(ThreadPool&, const Real* from, size_t count, Real* to) {
+  std::copy(from, from + count, to);
+}
+
+// out = (a + b) / 2, value by value.
+template <class Real>
+void midpoint(ThreadPool& pool, const Real* a, const Real* b, size_t count, Real* out) {
+  pool.parallel_for(count, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) out[i] = midpoint_value(a[i], b[i]);
+  });
+}
+
+// x = heun_value(h, x, s1, x_pred, s2), value by value.
+template <class Real>
+void heun_update(ThreadPool& pool, double h, Real* x, const Real* s1, const Real* x_pred, const Real* s2,
+                 size_t count) {
+  pool.parallel_for(count, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) x[i] = heun_value(h, x[i], s1[i], x_pred[i], s2[i]);
+  });
+}
+
+template <class Real>
+NonFinite find_non_finite(ThreadPool&, const Real* values, size_t count) {
+  for (size_t i = 0; i < count; ++i)
+    if (!std::isfinite(static_cast<double>(values[i]))) return NonFinite{true, i, static_cast<double>(values[i])};
+  return NonFinite{};
+}
+
+}  // namespace rtk
