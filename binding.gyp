@@ -5,6 +5,7 @@
       "sources": [
         "native/addon/addon.cc",
         "native/addon/convert.cc",
+        "native/addon/device_run.cc",
         "native/addon/js_run.cc",
         "native/addon/kernels_binding.cc",
         "native/addon/mixture_binding.cc",

@@ -25,5 +25,7 @@ export type {
   ProgressInfo,
 } from './options';
 export { addon as native } from './native';
+export { cudaInfo } from './device';
+export type { CudaInfo, DeviceOption } from './device';
 export { onnxScore, OnnxModelError } from './onnx-score';
 export type { OnnxScore, OnnxScoreOptions, OnnxTimeInput, OnnxModelInfo, OnnxSessionLike } from './onnx-score';

@@ -1,4 +1,5 @@
-// Loads the compiled addon (node-gyp's build/Release, or cmake-js's build-cmake/Release) and
+// Loads the compiled addon (cmake-js's CUDA build-cuda/Release, node-gyp's build/Release, or
+// cmake-js's build-cmake/Release) and
 // describes its interface. Everything JS hands it has been validated by lib/ first.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -56,6 +57,8 @@ export interface NativePlan {
   energyEstimate: string;
   finalDenoise: boolean;
   aldStepScale: number;
+  /** Where the run executes (lib/device.ts has resolved 'auto'). */
+  device?: 'cpu' | 'cuda';
 }
 
 export interface NativeGaussianMixture {
@@ -120,12 +123,16 @@ export interface Addon {
     gOut: Real | null,
     options: KernelOptions,
   ): void;
-  build: { hardwareThreads: number; cuda: boolean };
+  cudaInfo(): { compiled: boolean; devices: number; name: string; error: string };
+  build: { hardwareThreads: number };
 }
 
 function load(): Addon {
   const root = path.join(__dirname, '..');
+  // The CUDA build (npm run build:cuda) first: whoever made it asked for the GPU backend.
   const candidates = [
+    path.join(root, 'build-cuda', 'Release', 'rtk_addon.node'),
+    path.join(root, 'build-cuda', 'rtk_addon.node'),
     path.join(root, 'build', 'Release', 'rtk_addon.node'),
     path.join(root, 'build-cmake', 'Release', 'rtk_addon.node'),
     path.join(root, 'build-cmake', 'rtk_addon.node'),

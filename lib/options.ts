@@ -83,6 +83,11 @@ export interface SampleOptions {
   threads?: number;
   /** Precision of the run. Default 'float64'. */
   dtype?: 'float64' | 'float32';
+  /** Where the run executes: 'cpu' (default), 'cuda' (the GPU backend of a `npm run build:cuda`
+   * build; an error without a usable GPU) or 'auto' (the GPU when usable, else the CPU, noted
+   * in stats.deviceNote). On the GPU a native mixture stays in device memory for the whole run;
+   * a JS score or a plugin copies the batch to the host and back for every evaluation. */
+  device?: 'cpu' | 'cuda' | 'auto';
   /** Called at most every `progressIntervalMs` during the run. */
   onProgress?: (p: ProgressInfo) => void;
   progressIntervalMs?: number;
@@ -93,7 +98,7 @@ export interface SampleOptions {
 export const OPTION_NAMES: readonly (keyof SampleOptions)[] = [
   'target', 'score', 'energy', 'dim', 'particles', 'seed', 'sampler', 'nfe', 'T', 'tEnd', 'schedule', 'switchTime', 'hybridPrefix', 'segments', 'grid',
   'tMin', 'stepSize', 'targetAccept', 'friction', 'innerSteps', 'warmStart', 'projectionRadius', 'energyEstimate',
-  'finalDenoise', 'langevinSteps', 'aldStepScale', 'threads', 'dtype', 'onProgress', 'progressIntervalMs', 'signal',
+  'finalDenoise', 'langevinSteps', 'aldStepScale', 'threads', 'dtype', 'device', 'onProgress', 'progressIntervalMs', 'signal',
 ];
 
 /** One segment (RTK) or step (baselines) of a run: tStart, t, eta, steps, nfe, energyEvals and,
@@ -110,6 +115,10 @@ export interface SampleStats {
   energyEvals: number;
   ms: number;
   path: 'native' | 'js';
+  /** Where the run executed. */
+  device: 'cpu' | 'cuda';
+  /** Why device 'auto' ran on the CPU (absent otherwise). */
+  deviceNote?: string;
   segments: SegmentStats[];
 }
 

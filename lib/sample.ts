@@ -2,6 +2,7 @@
 // C++ (native target) or with the user's JS score called once per step for the whole batch.
 import * as os from 'os';
 
+import { ResolvedDevice, resolveDevice } from './device';
 import { AbortError, rangeError, typeError } from './errors';
 import { NativeTarget } from './native-target';
 import { addon, NativeProgress, NativeResult, Real } from './native';
@@ -25,6 +26,7 @@ interface Validated {
   score?: ScoreFunction;
   energy?: EnergyFunction;
   dtype: 'float64' | 'float32';
+  device: ResolvedDevice;
   onProgress?: (p: ProgressInfo) => void;
   progressIntervalMs: number;
   signal?: AbortSignal;
@@ -69,6 +71,7 @@ function validate(options: SampleOptions): Validated {
   const nfe = o.nfe === undefined ? 64 : integer('nfe', o.nfe, 1, 1e7);
   const threads = o.threads === undefined ? 0 : integer('threads', o.threads, 1, 1024);
   const dtype = o.dtype === undefined ? 'float64' : oneOf('dtype', o.dtype, ['float64', 'float32'] as const);
+  const deviceOption = o.device === undefined ? 'cpu' : oneOf('device', o.device, ['cpu', 'cuda', 'auto'] as const);
   let T = o.T === undefined ? 5 : positiveNumber('T', o.T);
   // e^{-20} = 2e-9: p_T is N(0, I) to double precision long before; larger T only adds huge
   // first steps (the exponential-integrator steps then amplify errors).
@@ -142,13 +145,17 @@ function validate(options: SampleOptions): Validated {
       typeof signal.addEventListener !== 'function' || typeof signal.removeEventListener !== 'function')
   )
     throw typeError('signal', 'an AbortSignal', signal);
+  const device = resolveDevice(deviceOption);
+  const resolved = resolvePlan(input);
+  resolved.plan.device = device.device;
   return {
     input,
-    resolved: resolvePlan(input),
+    resolved,
     target: target as NativeTarget | undefined,
     score: o.score as ScoreFunction | undefined,
     energy: sampler === 'rtk-mala' ? (o.energy as EnergyFunction | undefined) : undefined,
     dtype,
+    device,
     onProgress: o.onProgress as ((p: ProgressInfo) => void) | undefined,
     progressIntervalMs,
     signal,
@@ -166,6 +173,8 @@ function finish(v: Validated, r: NativeResult, started: number, path: 'native' |
       energyEvals: r.stats.energyEvals,
       ms: Date.now() - started,
       path,
+      device: v.device.device,
+      ...(v.device.note === undefined ? {} : { deviceNote: v.device.note }),
       segments: r.stats.segments,
     },
   };

@@ -30,12 +30,16 @@ export async function collectInfo(): Promise<InfoReport> {
     samplers: SAMPLERS,
   };
   try {
-    const { native } = await import('../index');
+    const { native, cudaInfo } = await import('../index');
     report.addon.loaded = true;
     report.hardwareThreads = native.build.hardwareThreads;
-    report.cuda = native.build.cuda;
-    // The addon has no device query yet: without CUDA there is certainly no GPU backend.
-    report.gpu = native.build.cuda ? 'unknown (this build has no device query)' : 'no (built without CUDA)';
+    const cuda = cudaInfo();
+    report.cuda = cuda.compiled;
+    report.gpu = !cuda.compiled
+      ? 'no (built without CUDA: npm run build:cuda)'
+      : cuda.devices > 0
+        ? `yes: ${cuda.name}${cuda.devices > 1 ? ` (+${cuda.devices - 1} more)` : ''}`
+        : `no (${cuda.error})`;
   } catch (e) {
     report.addon.error = messageOf(e);
     report.gpu = 'unknown (native addon not loaded)';

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "device_run.h"
 #include "js_run.h"
 #include "kernels_binding.h"
 #include "mixture_binding.h"
@@ -18,10 +19,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeScorePlugin", PluginBinding::Define(env));
   exports.Set("JsScoreRun", JsScoreRun::Define(env));
   exports.Set("sampleNative", Napi::Function::New(env, SampleNative, "sampleNative"));
+  exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo, "cudaInfo"));
   DefineKernels(env, exports);
   Napi::Object build = Napi::Object::New(env);
   build.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));
-  build.Set("cuda", false);
   exports.Set("build", build);
   return exports;
 }

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <vector>
 
-#include "rtk/samplers/sample.h"
+#include "device_run.h"
 
 namespace rtk_addon {
 
@@ -78,6 +78,7 @@ Napi::Function JsScoreRun::Define(Napi::Env env) {
 // new JsScoreRun(plan, nfeBudget, xBuffer, scoreBuffer, energyBuffer | null)
 JsScoreRun::JsScoreRun(const Napi::CallbackInfo& info) : Napi::ObjectWrap<JsScoreRun>(info) {
   plan_ = plan_arg(info[0]);
+  device_ = device_arg(info[0]);
   state_->nfe_budget = static_cast<int>(count_arg(info[1], "nfeBudget", 1ull << 31));
   dtype_ = dtype_of(info[2], "x buffer");
   if (dtype_ == Dtype::Float64) start<double>(info);
@@ -99,13 +100,15 @@ void JsScoreRun::start(const Napi::CallbackInfo& info) {
   if (has_energy_) energy_ref_ = Napi::Persistent(info[4]);
   auto samples = std::make_shared<std::vector<Real>>(values);
   samples_ = samples;
-  thread_ = std::thread([plan = plan_, h = handoff_, state = state_, stats = stats_, samples, energy = has_energy_] {
+  thread_ = std::thread([plan = plan_, device = device_, h = handoff_, state = state_, stats = stats_, samples,
+                         energy = has_energy_] {
     std::string error;
     bool cancelled = false;
     try {
       rtk::ThreadPool pool(plan.threads);
       JsOracle<Real> oracle(h, plan.d, energy);
-      *stats = rtk::sample(plan, oracle, pool, state->hooks(), state->nfe_budget, samples->data());
+      *stats = run_on_device(device, plan, oracle, nullptr, pool, state->hooks(), state->nfe_budget,
+                             samples->data());
     } catch (const rtk::RunCancelled&) {
       cancelled = true;
       error = "the run was cancelled";

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "convert.h"
+#include "device_run.h"
 #include "rtk/samplers/plan.h"
 #include "run_state.h"
 
@@ -61,6 +62,7 @@ class JsScoreRun : public Napi::ObjectWrap<JsScoreRun> {
   Napi::Value result_typed(Napi::Env env);
 
   rtk::Plan plan_;
+  Device device_ = Device::Cpu;
   Dtype dtype_ = Dtype::Float64;
   bool has_energy_ = false;
   std::shared_ptr<Handoff> handoff_ = std::make_shared<Handoff>();

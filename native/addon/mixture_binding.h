@@ -15,6 +15,7 @@ class MixtureTarget : public NativeTarget {
   explicit MixtureTarget(std::shared_ptr<const rtk::GaussianMixture> m) : mixture(std::move(m)) {}
   int dim() const override { return mixture->dim(); }
   bool has_energy() const override { return true; }
+  const rtk::GaussianMixture* gaussian_mixture() const override { return mixture.get(); }
   std::unique_ptr<rtk::ScoreOracle<double>> oracle_f64(rtk::ThreadPool& pool) const override {
     return std::make_unique<rtk::GaussianMixtureOracle<double>>(*mixture, pool);
   }

@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "convert.h"
+#include "device_run.h"
 #include "native_target.h"
 #include "run_state.h"
-#include "rtk/samplers/sample.h"
 
 namespace rtk_addon {
 
@@ -30,11 +30,12 @@ Napi::Value samples_to_js(Napi::Env env, const std::vector<Real>& samples) {
 template <class Real>
 class NativeRunWorker : public Napi::AsyncWorker {
  public:
-  NativeRunWorker(Napi::Env env, rtk::Plan plan, std::shared_ptr<const NativeTarget> target,
+  NativeRunWorker(Napi::Env env, rtk::Plan plan, Device device, std::shared_ptr<const NativeTarget> target,
                   std::shared_ptr<RunState> state)
       : Napi::AsyncWorker(env, "rtk-diffusion:sample"),
         deferred_(Napi::Promise::Deferred::New(env)),
         plan_(std::move(plan)),
+        device_(device),
         target_(std::move(target)),
         state_(std::move(state)) {}
 
@@ -48,7 +49,8 @@ class NativeRunWorker : public Napi::AsyncWorker {
       if constexpr (sizeof(Real) == 8) oracle = target_->oracle_f64(pool);
       else oracle = target_->oracle_f32(pool);
       if (!oracle) throw std::runtime_error("this target has no float32 form: use dtype 'float64'");
-      stats_ = rtk::sample(plan_, *oracle, pool, state_->hooks(), state_->nfe_budget, samples_.data());
+      stats_ = run_on_device(device_, plan_, *oracle, target_->gaussian_mixture(), pool, state_->hooks(),
+                             state_->nfe_budget, samples_.data());
     } catch (const rtk::RunCancelled&) {
       cancelled_ = true;
       SetError("the run was cancelled");
@@ -79,6 +81,7 @@ class NativeRunWorker : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   rtk::Plan plan_;
+  Device device_;
   std::shared_ptr<const NativeTarget> target_;
   std::shared_ptr<RunState> state_;
   std::vector<Real> samples_;
@@ -92,6 +95,7 @@ class NativeRunWorker : public Napi::AsyncWorker {
 Napi::Value SampleNative(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   rtk::Plan plan = plan_arg(info[0]);
+  const Device device = device_arg(info[0]);
   std::shared_ptr<const NativeTarget> target = native_target_of(info[1]);
   if (!target) throw_type(env, "target", "a native target (GaussianMixture or a score plugin)", info[1]);
   if (target->dim() != plan.d)
@@ -104,11 +108,11 @@ Napi::Value SampleNative(const Napi::CallbackInfo& info) {
   const std::string dtype = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "float64";
   Napi::Promise promise;
   if (dtype == "float32") {
-    auto* worker = new NativeRunWorker<float>(env, plan, target, state);
+    auto* worker = new NativeRunWorker<float>(env, plan, device, target, state);
     promise = worker->Promise();
     worker->Queue();
   } else {
-    auto* worker = new NativeRunWorker<double>(env, plan, target, state);
+    auto* worker = new NativeRunWorker<double>(env, plan, device, target, state);
     promise = worker->Promise();
     worker->Queue();
   }

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "rtk/targets/gaussian_mixture.h"
 #include "rtk/targets/target.h"
 #include "convert.h"
 #include "rtk/thread_pool.h"
@@ -19,6 +20,9 @@ class NativeTarget {
   // Oracles evaluated on `pool`; a target that has no float32 form returns null from the second.
   virtual std::unique_ptr<rtk::ScoreOracle<double>> oracle_f64(rtk::ThreadPool& pool) const = 0;
   virtual std::unique_ptr<rtk::ScoreOracle<float>> oracle_f32(rtk::ThreadPool& pool) const = 0;
+  // The mixture behind this target, which a GPU run evaluates on the device (null: the GPU
+  // run evaluates oracle_f64/f32 on the host).
+  virtual const rtk::GaussianMixture* gaussian_mixture() const { return nullptr; }
 };
 
 // The JS method evaluate(x, t, scoreOut | null, energyOut | null) of a target of dimension d:

@@ -35,6 +35,21 @@ inline Outcome& outcome() {
   return o;
 }
 
+// A reason to skip a whole test executable (the GPU tests on a machine without a GPU): main.cc
+// asks each registered check before running anything; a non-empty answer skips the run
+// visibly and exits with kSkipped (ctest's SKIP_RETURN_CODE).
+constexpr int kSkipped = 77;
+using SkipCheck = std::string (*)();
+
+inline std::vector<SkipCheck>& skip_checks() {
+  static std::vector<SkipCheck> checks;
+  return checks;
+}
+
+struct SkipUnless {
+  explicit SkipUnless(SkipCheck check) { skip_checks().push_back(check); }
+};
+
 // Thrown by REQUIRE to abandon the rest of a test.
 struct RequireFailed {};
 

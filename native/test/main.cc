@@ -1,5 +1,6 @@
 // Runs every registered test (or those whose "suite.name" contains argv[1]), prints one line
-// per test and ends with "N passed, M failed"; the exit status is non-zero on any failure.
+// per test and ends with "N passed, M failed"; the exit status is non-zero on any failure, and
+// rtk_test::kSkipped when a registered skip check gives a reason (see check.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +11,13 @@
 
 int main(int argc, char** argv) {
   const std::string filter = argc > 1 ? argv[1] : "";
+  for (rtk_test::SkipCheck check : rtk_test::skip_checks()) {
+    const std::string reason = check();
+    if (!reason.empty()) {
+      std::printf("SKIPPED: %s\n", reason.c_str());
+      return rtk_test::kSkipped;
+    }
+  }
   std::vector<rtk_test::TestCase> tests = rtk_test::registry();
   // Static registration order across files is unspecified: group by suite, keep file order within.
   std::stable_sort(tests.begin(), tests.end(), [](const rtk_test::TestCase& a, const rtk_test::TestCase& b) {
