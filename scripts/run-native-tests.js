@@ -46,7 +46,7 @@ function cudaChecks() {
   if (!fs.existsSync(path.join(cudaDir, 'CTestTestfile.cmake')) || required) {
     if (!run('cmake', ['-S', '.', '-B', cudaDir, '-DCMAKE_BUILD_TYPE=Release', '-DRTK_CUDA=ON']).ok) return false;
   }
-  if (!run('cmake', ['--build', cudaDir, '-j', '2', '--target', 'rtk_cuda_tests']).ok) return false;
+  if (!run('cmake', ['--build', cudaDir, '-j', '2', '--target', 'rtk_cuda_tests', 'rtk_gpu_bench']).ok) return false;
   const cmakeJs = path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
   const addon = run(process.execPath, [cmakeJs, 'compile', '--out', 'build-cuda-check', '--CDRTK_CUDA=ON']);
   if (!addon.ok) return false;
