@@ -8,7 +8,7 @@
 // Options handled here: --rebuild (force a compile), --build-only, --baseline-flags (build
 // bench/out/kernels-baseline with plain -O3 for the architecture's baseline ISA instead of the
 // addon's flags: scripts/arch-flags.js, i.e. -march=native unless RTK_PORTABLE=1, and
-// -ffp-contract=off). CXX overrides g++.
+// -ffp-contract=off -fno-math-errno). CXX overrides g++.
 'use strict';
 
 const fs = require('fs');
@@ -28,7 +28,7 @@ function extraFlags() {
   if (!addonFlags) return [];
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'arch-flags.js')], { encoding: 'utf8' });
   const arch = r.status === 0 ? r.stdout.trim().split(/\s+/).filter(Boolean) : [];
-  return [...arch.filter((f) => f !== '-O3'), '-ffp-contract=off'];
+  return [...arch.filter((f) => f !== '-O3'), '-ffp-contract=off', '-fno-math-errno'];
 }
 
 function newestMtime(dir) {

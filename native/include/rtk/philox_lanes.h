@@ -25,7 +25,9 @@ inline void philox_block_lanes(const StreamId& s, uint64_t first, uint32_t block
       k0 = (k0 + W0) & mask;
       k1 = (k1 + W1) & mask;
     }
-    const LaneBits p0 = c0 * M0, p1 = c2 * M1;
+    // The counter words are 32-bit: masking says so, and lets the compiler use a 32x32->64 bit
+    // multiply (vpmuludq) instead of a full 64-bit one.
+    const LaneBits p0 = (c0 & mask) * M0, p1 = (c2 & mask) * M1;
     const LaneBits n0 = (p1 >> 32) ^ c1 ^ k0, n2 = (p0 >> 32) ^ c3 ^ k1;
     c1 = p1 & mask;
     c3 = p0 & mask;
@@ -44,6 +46,12 @@ inline Lanes uniform_open32_lanes(LaneBits bits) {
   Lanes x;
   memcpy(&x, &biased, sizeof x);
   return ((x - 4503599627370496.0) + 0.5) * 2.3283064365386962890625e-10;
+}
+
+// uniform53 per lane (the MH test's u): the same bits as the scalar function.
+inline Lanes uniform53_lanes(LaneBits a, LaneBits b) {
+  const Lanes hi = __builtin_convertvector(a >> 5, Lanes), lo = __builtin_convertvector(b >> 6, Lanes);
+  return (hi * 67108864.0 + lo) * 1.1102230246251565404236316680908203125e-16;  // 2^-53
 }
 
 // Four standard normals per lane (normal4 of each lane's particle).

@@ -14,6 +14,7 @@
 #include "../fast_math.h"
 #include "../host_device.h"
 #include "../philox.h"
+#include "../philox_lanes.h"
 #include "../thread_pool.h"
 
 namespace rtk {
@@ -88,6 +89,44 @@ RTK_HD inline double mala_accept_particle(const MalaAcceptParams& p, const MalaA
   return prob;
 }
 
+#if !defined(__CUDA_ARCH__)
+// The MH tests of kLanes consecutive particles (rows first_row...): log ratios row by row, then
+// the uniforms (Philox lanes) and min(1, e^la) across the tile. The same decisions, state
+// updates and probabilities, bit for bit, as mala_accept_particle row by row; the
+// probabilities are added to *prob_sum in row order and the acceptances to *count.
+template <class Real>
+inline void mala_accept_tile(const MalaAcceptParams& p, const MalaArrays<Real>& a, size_t first_row, int d,
+                             const StreamId& accept_stream, uint64_t first_particle, uint8_t* accepted,
+                             double* prob_sum, size_t* count) {
+  Lanes la;
+  for (int lane = 0; lane < kLanes; ++lane) la[lane] = mala_log_ratio(p, a, first_row + lane, d);
+  const auto finite = (la == la) & (la != INFINITY) & (la != -INFINITY);
+  const Lanes exponent = finite & (la < 0) ? la : Lanes{};
+  const Lanes e = exp_nonpositive_lanes<Lanes, LaneBits>(exponent);
+  LaneBits r[4];
+  philox_block_lanes(accept_stream, first_particle, 0, r);
+  const Lanes u = uniform53_lanes(r[0], r[1]);
+  for (int lane = 0; lane < kLanes; ++lane) {
+    const bool ok = finite[lane] != 0;
+    const double prob = !ok ? 0.0 : (la[lane] >= 0 ? 1.0 : e[lane]);
+    const bool take = ok && (la[lane] >= 0 || u[lane] < prob);
+    *prob_sum += prob;
+    *count += take ? 1 : 0;
+    if (accepted) accepted[lane] = take ? 1 : 0;
+    if (take) {
+      const size_t row = first_row + lane, o = row * static_cast<size_t>(d);
+      for (int i = 0; i < d; ++i) {
+        a.z[o + i] = a.z_prop[o + i];
+        a.grad_g[o + i] = a.grad_g_prop[o + i];
+      }
+      if (a.score)
+        for (int i = 0; i < d; ++i) a.score[o + i] = a.score_prop[o + i];
+      if (a.g && a.g_prop) a.g[row] = a.g_prop[row];
+    }
+  }
+}
+#endif
+
 struct MalaAcceptInfo {
   size_t accepted = 0;
   double mean_accept_prob = 0;  // the Rao–Blackwellised acceptance rate, mean of min(1, e^la)
@@ -111,7 +150,11 @@ MalaAcceptInfo mala_accept(ThreadPool& pool, const Batch& b, const MalaAcceptPar
   pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
     double sum = 0;
     size_t count = 0;
-    for (size_t row = begin; row < end; ++row) {
+    size_t row = begin;
+    for (; row + kLanes <= end; row += kLanes)
+      mala_accept_tile(p, a, row, b.d, accept_stream, b.particle_offset + row, accepted ? accepted + row : nullptr,
+                       &sum, &count);
+    for (; row < end; ++row) {
       uint8_t flag = 0;
       sum += mala_accept_particle(p, a, row, b.d, accept_stream, b.particle_offset + row, &flag);
       count += flag;
