@@ -24,22 +24,12 @@
 #include "rtk/samplers/inner_mala.h"
 #include "rtk/samplers/inner_uld.h"
 #include "rtk/targets/gaussian_mixture.h"
+#include "rtk/targets/paper_target.h"
 #include "peak_flops.h"
 
 namespace {
 
-constexpr double kPi = 3.141592653589793238462643383279502884;
 constexpr double kT = 0.1, kEta = 0.2;  // a segment near the data: the hardest, most typical one
-
-rtk::GaussianMixture paper_target() {
-  const int d = 10, k = 12;
-  std::vector<double> means(k * d, 0.0);
-  for (int j = 0; j < k; ++j) {
-    means[j * d] = std::cos(2 * kPi * j / k);
-    means[j * d + 1] = std::sin(2 * kPi * j / k);
-  }
-  return rtk::GaussianMixture(std::vector<double>(k, 1.0), means, std::vector<double>(k * d, 0.007), d);
-}
 
 enum class Chain { Mala, Uld };
 
@@ -204,7 +194,7 @@ int main(int argc, char** argv) {
   }
   const rtk::cuda::DeviceInfo info = rtk::cuda::device_info();
   if (cpu_only) {
-    const rtk::GaussianMixture target = paper_target();
+    const rtk::GaussianMixture target = rtk::paper_target();
     rows<float>("float", Machine{}, target, sizes, steps, reps, true);
     rows<double>("double", Machine{}, target, sizes, steps, reps, true);
     return 0;
@@ -226,7 +216,7 @@ int main(int argc, char** argv) {
                 steps, reps);
     std::printf("%-20s %-6s %9s | %10s | %9s %8s | %10s %7s %-4s | %8s %9s\n", "step", "real", "n", "M p-st/s",
                 "bytes/p", "flops/p", "floor M/s", "of", "bind", "CPU 2T", "GPU/CPU");
-    const rtk::GaussianMixture target = paper_target();
+    const rtk::GaussianMixture target = rtk::paper_target();
     rows<float>("float", m, target, sizes, steps, reps, false);
     rows<double>("double", m, target, sizes, steps, reps, false);
     std::printf("\ngoal: float mixture + MALA step >= 50%% of its floor and >= 100x the 2-thread CPU\n");

@@ -40,6 +40,7 @@
 #include "rtk/kernels/uld.h"
 #include "rtk/philox.h"
 #include "rtk/targets/gaussian_mixture.h"
+#include "rtk/targets/paper_target.h"
 #include "rtk/thread_pool.h"
 
 namespace {
@@ -157,17 +158,6 @@ Bandwidth measure_memcpy(int reps) {
   });
   b.copy_gbs = static_cast<double>(b.bytes) / t.median * 1e-9;
   return b;
-}
-
-rtk::GaussianMixture paper_target() {
-  const int d = 10, k = 12;
-  constexpr double two_pi = 6.283185307179586476925286766559;
-  std::vector<double> w(k, 1.0), mu(k * d, 0.0), var(k * d, 0.007);
-  for (int j = 0; j < k; ++j) {
-    mu[j * d + 0] = std::cos(two_pi * j / k);
-    mu[j * d + 1] = std::sin(two_pi * j / k);
-  }
-  return rtk::GaussianMixture(w, mu, var, d);
 }
 
 // The segment the MALA / ULD / ULA rows work on: anchor x at time t + eta, chain z at time t.
@@ -390,7 +380,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto start = Clock::now();
-  const rtk::GaussianMixture target = paper_target();
+  const rtk::GaussianMixture target = rtk::paper_target();
   const double load = load_average();
   const double busy0 = machine_busy_seconds(), own0 = own_cpu_seconds();
 

@@ -16,6 +16,7 @@
 #include "device_buffer.h"
 #include "rtk/samplers/sample.h"
 #include "rtk/targets/gaussian_mixture.h"
+#include "rtk/targets/paper_target.h"
 
 namespace {
 
@@ -24,19 +25,9 @@ const rtk_test::SkipUnless kNeedsDevice([]() -> std::string {
   return info.devices > 0 ? std::string() : "no CUDA device (" + info.error + "); the GPU tests did not run";
 });
 
-constexpr double kPi = 3.141592653589793238462643383279502884;
-
-// The paper's benchmark: 12 equal-weight Gaussians on the unit circle in d = 10, variance 0.007.
+// The paper's benchmark target, built once.
 const rtk::GaussianMixture& paper_target() {
-  static const rtk::GaussianMixture target = [] {
-    const int d = 10, k = 12;
-    std::vector<double> means(k * d, 0.0);
-    for (int j = 0; j < k; ++j) {
-      means[j * d] = std::cos(2 * kPi * j / k);
-      means[j * d + 1] = std::sin(2 * kPi * j / k);
-    }
-    return rtk::GaussianMixture(std::vector<double>(k, 1.0), means, std::vector<double>(k * d, 0.007), d);
-  }();
+  static const rtk::GaussianMixture target = rtk::paper_target();
   return target;
 }
 
@@ -123,25 +114,24 @@ TEST(cuda_sample, float64_matches_the_cpu_for_every_sampler) {
   }
 }
 
-TEST(cuda_sample, full_rtk_mala_run_on_the_paper_target_float64) {
+// A full RTK-MALA run at n = 20,000: the largest relative gap of the samples and of the
+// per-segment acceptance rates, GPU against CPU.
+template <class Real>
+void check_full_run(const char* name, double sample_tolerance, double accept_tolerance) {
   const rtk::Plan plan = plan_of(rtk::SamplerKind::RtkMala, 20000);
-  const Run<double> cpu = cpu_run<double>(plan), gpu = gpu_run<double>(plan);
+  const Run<Real> cpu = cpu_run<Real>(plan), gpu = gpu_run<Real>(plan);
   const double gap = max_relative_gap(gpu.x, cpu.x);
-  std::printf("    float64 RTK-MALA, n = 20000: max relative gap GPU vs CPU %.3g\n", gap);
-  CHECK(gap <= 1e-12);
+  std::printf("    %s RTK-MALA, n = 20000: max relative gap GPU vs CPU %.3g\n", name, gap);
+  CHECK(gap <= sample_tolerance);
   for (size_t k = 0; k < cpu.stats.segments.size(); ++k)
-    CHECK_EQ(gpu.stats.segments[k].accept_rate, cpu.stats.segments[k].accept_rate);
+    CHECK_NEAR(gpu.stats.segments[k].accept_rate, cpu.stats.segments[k].accept_rate, accept_tolerance);
 }
 
-TEST(cuda_sample, full_rtk_mala_run_on_the_paper_target_float32) {
-  const rtk::Plan plan = plan_of(rtk::SamplerKind::RtkMala, 20000);
-  const Run<float> cpu = cpu_run<float>(plan), gpu = gpu_run<float>(plan);
-  const double gap = max_relative_gap(gpu.x, cpu.x);
-  std::printf("    float32 RTK-MALA, n = 20000: max relative gap GPU vs CPU %.3g\n", gap);
-  CHECK(gap <= 1e-5);
-  for (size_t k = 0; k < cpu.stats.segments.size(); ++k)
-    CHECK_NEAR(gpu.stats.segments[k].accept_rate, cpu.stats.segments[k].accept_rate, 1e-3);
-}
+// float64: the same accept/reject decisions (equal acceptance counts) and samples to 1e-12.
+TEST(cuda_sample, full_rtk_mala_run_on_the_paper_target_float64) { check_full_run<double>("float64", 1e-12, 0.0); }
+
+// float32: both sides round to float at the same places, so the gap stays at float rounding.
+TEST(cuda_sample, full_rtk_mala_run_on_the_paper_target_float32) { check_full_run<float>("float32", 1e-5, 1e-3); }
 
 TEST(cuda_sample, host_oracle_staged_through_the_gpu_gives_the_cpu_bits) {
   const rtk::Plan plan = plan_of(rtk::SamplerKind::RtkUld, 2000);

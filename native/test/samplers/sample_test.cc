@@ -12,22 +12,10 @@
 
 #include "check.h"
 #include "rtk/targets/gaussian_mixture.h"
+#include "rtk/targets/paper_target.h"
 #include "same_bits.h"
 
 namespace {
-
-constexpr double kPi = 3.141592653589793238462643383279502884;
-
-// The paper's benchmark: 12 equal-weight Gaussians on the unit circle in d = 10, variance 0.007.
-rtk::GaussianMixture paper_target() {
-  const int d = 10, k = 12;
-  std::vector<double> means(k * d, 0.0);
-  for (int j = 0; j < k; ++j) {
-    means[j * d] = std::cos(2 * kPi * j / k);
-    means[j * d + 1] = std::sin(2 * kPi * j / k);
-  }
-  return rtk::GaussianMixture(std::vector<double>(k, 1.0), means, std::vector<double>(k * d, 0.007), d);
-}
 
 bool is_rtk(rtk::SamplerKind kind) {
   return kind == rtk::SamplerKind::RtkMala || kind == rtk::SamplerKind::RtkMalaEs ||
@@ -67,7 +55,7 @@ struct Run {
 };
 
 Run run_plan(const rtk::Plan& plan, int threads) {
-  static const rtk::GaussianMixture target = paper_target();
+  static const rtk::GaussianMixture target = rtk::paper_target();
   rtk::ThreadPool pool(threads);
   rtk::GaussianMixtureOracle<double> oracle(target, pool);
   Run r;
@@ -211,7 +199,7 @@ TEST(sample, mala_statistics_are_reported) {
 
 TEST(sample, cancellation_and_progress) {
   const rtk::Plan plan = small_plan(rtk::SamplerKind::RtkMala, 30);
-  const rtk::GaussianMixture target = paper_target();
+  const rtk::GaussianMixture target = rtk::paper_target();
   rtk::ThreadPool pool(1);
   rtk::GaussianMixtureOracle<double> oracle(target, pool);
   std::vector<double> out(plan.n * plan.d);
@@ -260,7 +248,7 @@ class PoisonedOracle : public rtk::ScoreOracle<double> {
 // Where no MH test can reject a non-finite score (baselines, ULD, ULA, and the start of every
 // MALA chain) the run stops with SamplerError.
 TEST(sample, non_finite_scores_stop_the_run) {
-  const rtk::GaussianMixture target = paper_target();
+  const rtk::GaussianMixture target = rtk::paper_target();
   rtk::ThreadPool pool(1);
   for (rtk::SamplerKind kind : kAllKinds) {
     PoisonedOracle oracle(target, pool, {});
@@ -274,7 +262,7 @@ TEST(sample, non_finite_scores_stop_the_run) {
 // and with a fixed step size (no batch-wide adaptation) only the poisoned particle differs
 // from a clean run.
 TEST(sample, mala_rejects_non_finite_proposals) {
-  const rtk::GaussianMixture target = paper_target();
+  const rtk::GaussianMixture target = rtk::paper_target();
   rtk::ThreadPool pool(1);
   for (rtk::SamplerKind kind : {rtk::SamplerKind::RtkMala, rtk::SamplerKind::RtkMalaEs}) {
     rtk::Plan plan = small_plan(kind, 20);  // steps {4, 3, 4, 5}: chain starts at calls 0, 5, 9, 14

@@ -2,6 +2,7 @@
 // variances e^{-2t} s2_j + 1 - e^{-2t} (rtk-math.md); score = -grad energy; exact draws and
 // exact marginal bin masses.
 #include "rtk/targets/gaussian_mixture.h"
+#include "rtk/targets/paper_target.h"
 
 #include <cmath>
 #include <limits>
@@ -22,17 +23,6 @@ constexpr long double kPi = 3.141592653589793238462643383279502884L;
 rtk::GaussianMixture three_components() {
   return rtk::GaussianMixture({1.0, 2.0, 1.5}, {0.8, -0.3, 0.1, -0.6, 0.4, 0.9, 0.2, 1.1, -0.7},
                               {0.05, 0.2, 0.5, 0.3, 0.02, 0.1, 0.15, 0.4, 0.08}, 3);
-}
-
-// The paper's benchmark: 12 equal-weight Gaussians on the unit circle in d = 10, variance 0.007.
-rtk::GaussianMixture paper_target() {
-  const int d = 10, k = 12;
-  std::vector<double> means(k * d, 0.0);
-  for (int j = 0; j < k; ++j) {
-    means[j * d] = std::cos(2 * static_cast<double>(kPi) * j / k);
-    means[j * d + 1] = std::sin(2 * static_cast<double>(kPi) * j / k);
-  }
-  return rtk::GaussianMixture(std::vector<double>(k, 1.0), means, std::vector<double>(k * d, 0.007), d);
 }
 
 // Mean, variance and fourth central moment of coordinate i of p_t.
@@ -64,7 +54,7 @@ TEST(gaussian_mixture, weights_are_normalised) {
   const rtk::GaussianMixture m({1.0, 3.0}, {0, 0, 1, 1}, {1, 1, 1, 1}, 2);
   CHECK_NEAR(m.weights()[0], 0.25, 1e-15);
   CHECK_NEAR(m.weights()[1], 0.75, 1e-15);
-  const rtk::GaussianMixture p = paper_target();
+  const rtk::GaussianMixture p = rtk::paper_target();
   double total = 0;
   for (double w : p.weights()) total += w;
   CHECK_NEAR(total, 1.0, 1e-14);
@@ -158,7 +148,7 @@ TEST(gaussian_mixture, score_is_minus_gradient_of_energy) {
 
 // Far from every mean the log-sum-exp keeps score and energy finite.
 TEST(gaussian_mixture, stable_far_away) {
-  const rtk::GaussianMixture m = paper_target();
+  const rtk::GaussianMixture m = rtk::paper_target();
   std::vector<double> x(10, 0.0), score(10), energy(1);
   x[0] = 60.0;
   rtk::ThreadPool pool(1);
@@ -194,7 +184,7 @@ TEST(gaussian_mixture, float_matches_double) {
 }
 
 TEST(gaussian_mixture, evaluate_same_bits_for_any_thread_count) {
-  const rtk::GaussianMixture m = paper_target();
+  const rtk::GaussianMixture m = rtk::paper_target();
   const size_t n = 2000;
   rtk_test::RandomInputs in(64);
   const std::vector<double> x = in.normals(n * 10);
@@ -238,8 +228,8 @@ void check_row_matches_tiles(const rtk::GaussianMixture& m, uint64_t seed) {
 }
 
 TEST(gaussian_mixture, gpu_row_function_gives_the_cpu_bits) {
-  check_row_matches_tiles<double>(paper_target(), 65);
-  check_row_matches_tiles<float>(paper_target(), 66);
+  check_row_matches_tiles<double>(rtk::paper_target(), 65);
+  check_row_matches_tiles<float>(rtk::paper_target(), 66);
   check_row_matches_tiles<double>(three_components(), 67);
 }
 
@@ -279,7 +269,7 @@ TEST(gaussian_mixture, marginal_bin_masses) {
 TEST(gaussian_mixture, sample_exact_moments) {
   const size_t n = 200000;
   rtk::ThreadPool pool(2);
-  const rtk::GaussianMixture mixtures[] = {three_components(), paper_target()};
+  const rtk::GaussianMixture mixtures[] = {three_components(), rtk::paper_target()};
   for (const rtk::GaussianMixture& m : mixtures) {
     const int d = m.dim();
     for (double t : {0.0, 0.4}) {

@@ -65,6 +65,19 @@ RTK_HD inline double mala_log_ratio(const MalaAcceptParams& p, const MalaArrays<
   return -delta_g + (forward - backward) / (4.0 * p.tau);
 }
 
+// An accepted proposal becomes the chain's state: z, grad g, the score and g of one row.
+template <class Real>
+RTK_HD inline void take_proposal(const MalaArrays<Real>& a, size_t row, int d) {
+  const size_t o = row * static_cast<size_t>(d);
+  for (int i = 0; i < d; ++i) {
+    a.z[o + i] = a.z_prop[o + i];
+    a.grad_g[o + i] = a.grad_g_prop[o + i];
+  }
+  if (a.score)
+    for (int i = 0; i < d; ++i) a.score[o + i] = a.score_prop[o + i];
+  if (a.g && a.g_prop) a.g[row] = a.g_prop[row];
+}
+
 // The MH decision for one particle: returns the acceptance probability min(1, e^la) (0 when
 // la is not finite) and sets *accepted; on acceptance copies the proposal into the state.
 template <class Real>
@@ -76,16 +89,7 @@ RTK_HD inline double mala_accept_particle(const MalaAcceptParams& p, const MalaA
   const double prob = !finite ? 0.0 : (la >= 0 ? 1.0 : exp_nonpositive(la));
   const bool take = finite && (la >= 0 || uniform_draw(accept_stream, particle) < prob);
   *accepted = take ? 1 : 0;
-  if (take) {
-    const size_t o = row * static_cast<size_t>(d);
-    for (int i = 0; i < d; ++i) {
-      a.z[o + i] = a.z_prop[o + i];
-      a.grad_g[o + i] = a.grad_g_prop[o + i];
-    }
-    if (a.score)
-      for (int i = 0; i < d; ++i) a.score[o + i] = a.score_prop[o + i];
-    if (a.g && a.g_prop) a.g[row] = a.g_prop[row];
-  }
+  if (take) take_proposal(a, row, d);
   return prob;
 }
 
@@ -113,16 +117,7 @@ inline void mala_accept_tile(const MalaAcceptParams& p, const MalaArrays<Real>& 
     *prob_sum += prob;
     *count += take ? 1 : 0;
     if (accepted) accepted[lane] = take ? 1 : 0;
-    if (take) {
-      const size_t row = first_row + lane, o = row * static_cast<size_t>(d);
-      for (int i = 0; i < d; ++i) {
-        a.z[o + i] = a.z_prop[o + i];
-        a.grad_g[o + i] = a.grad_g_prop[o + i];
-      }
-      if (a.score)
-        for (int i = 0; i < d; ++i) a.score[o + i] = a.score_prop[o + i];
-      if (a.g && a.g_prop) a.g[row] = a.g_prop[row];
-    }
+    if (take) take_proposal(a, first_row + lane, d);
   }
 }
 #endif
