@@ -88,6 +88,28 @@ class ThreadPool {
   }
 
  private:
+  // Kernels come in quick succession (several per sampler step), so both sides spin briefly
+  // (~kSpins pause instructions, tens of microseconds) before sleeping: a futex wake-up costs as
+  // much as a small batch's whole kernel. The condition variables remain the fallback.
+  static constexpr int kSpins = 2000;
+
+  static void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+
+  template <class Ready>
+  static bool spin_until(Ready ready) {
+    for (int i = 0; i < kSpins; ++i) {
+      if (ready()) return true;
+      pause();
+    }
+    return ready();
+  }
+
   void run_chunks(size_t chunks, FunctionRef<void(size_t)> body) {
     std::unique_lock<std::mutex> job_lock(job_mutex_);  // one job at a time per pool
     {
@@ -96,13 +118,16 @@ class ThreadPool {
       job_chunks_ = chunks;
       next_chunk_.store(0);
       error_ = nullptr;
-      active_ = static_cast<int>(workers_.size());
-      ++generation_;
+      active_.store(static_cast<int>(workers_.size()));
+      generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     drain();
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return active_ == 0; });
+    if (!spin_until([this] { return active_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [this] { return active_.load() == 0; });
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
     job_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -123,16 +148,17 @@ class ThreadPool {
   void work_loop() {
     unsigned long long seen = 0;
     for (;;) {
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return generation_ != seen; });
-        seen = generation_;
+        wake_.wait(lock, [&] { return generation_.load() != seen; });
+        seen = generation_.load();
         if (stopping_) return;
       }
       drain();
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (--active_ == 0) done_.notify_one();
+        if (active_.fetch_sub(1) == 1) done_.notify_one();
       }
     }
   }
@@ -147,8 +173,8 @@ class ThreadPool {
   size_t job_chunks_ = 0;
   std::atomic<size_t> next_chunk_{0};
   std::exception_ptr error_;
-  int active_ = 0;
-  unsigned long long generation_ = 0;
+  std::atomic<int> active_{0};
+  std::atomic<unsigned long long> generation_{0};
   bool stopping_ = false;
 };
 
