@@ -56,6 +56,7 @@ export const OPTION_FLAGS: Record<string, string> = {
   aldStepScale: '--ald-step-scale',
   threads: '--threads',
   dtype: '--dtype',
+  device: '--device',
 };
 
 /** "Expected ... for tMin but received ..." -> "Expected ... for --t-min but received ...". */

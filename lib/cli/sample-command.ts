@@ -59,6 +59,7 @@ export interface SampleFlags {
   langevinSteps?: number;
   aldStepScale?: number;
   dtype?: 'float64' | 'float32';
+  device?: 'cpu' | 'cuda' | 'auto';
 }
 
 const EXAMPLES = `
@@ -92,6 +93,9 @@ export function sampleCommand(argv: string[] = []): Command {
     .option('--t-end <x>', 'end time (default: 0)', parseNumber)
     .option('--threads <n>', 'native worker threads (default: all cores)', parsePositiveInteger)
     .addOption(new Option('--dtype <type>', 'precision of the run (default: float64)').choices(['float64', 'float32']))
+    .addOption(
+      new Option('--device <where>', "'cpu' (default), 'cuda' (GPU: needs `npm run build:cuda`) or 'auto' (the GPU when usable)").choices(['cpu', 'cuda', 'auto']),
+    )
     .optionsGroup('Sampler options (defaults: see the README):')
     .addOption(new Option('--schedule <kind>', "RTK schedule: 'hybrid' (default: DDIM steps down to --switch-time, then two MH-corrected segments) or 'segments' (the paper's)").choices(['hybrid', 'segments']))
     .option('--switch-time <x>', 'RTK hybrid: where the prefix steps hand over to RTK segments (default: 0.05)', parseNumber)
@@ -161,7 +165,7 @@ function sampleOptionsFrom(flags: SampleFlags, target: LoadedTarget): SampleOpti
   const o: SampleOptions = { ...target.sampleOptions };
   if (flags.dim !== undefined && !target.paper) o.dim = flags.dim;
   const copy = [
-    'sampler', 'nfe', 'particles', 'seed', 'T', 'tEnd', 'threads', 'dtype', 'schedule', 'switchTime', 'hybridPrefix', 'segments', 'grid', 'tMin', 'stepSize',
+    'sampler', 'nfe', 'particles', 'seed', 'T', 'tEnd', 'threads', 'dtype', 'device', 'schedule', 'switchTime', 'hybridPrefix', 'segments', 'grid', 'tMin', 'stepSize',
     'targetAccept', 'friction', 'innerSteps', 'warmStart', 'projectionRadius', 'energyEstimate', 'finalDenoise',
     'langevinSteps', 'aldStepScale',
   ] as const;
@@ -322,7 +326,9 @@ export async function runSample(flags: SampleFlags, argv: string[]): Promise<voi
     report(`  particles  ${fmtInt(n)} (seed ${options.seed ?? 0}, ${options.dtype ?? 'float64'})`);
     report(`  NFE        ${stats.nfe} spent of a budget of ${stats.nfeBudget}${stats.budgetNote ? ` (${stats.budgetNote})` : ''}`);
     report(`  energy     ${fmtInt(stats.energyEvals)} evaluations`);
-    report(`  time       ${(stats.ms / 1000).toFixed(stats.ms < 10000 ? 2 : 1)} s (${stats.path}, ${threads} thread${threads === 1 ? '' : 's'})`);
+    const where = stats.device === 'cuda' ? 'GPU' : `${threads} thread${threads === 1 ? '' : 's'}`;
+    report(`  time       ${(stats.ms / 1000).toFixed(stats.ms < 10000 ? 2 : 1)} s (${stats.path}, ${where})`);
+    if (stats.deviceNote) report(`  device     ${stats.deviceNote}`);
     if (accuracy) {
       const where = `${accuracy.bins} bins on [${accuracy.range[0]}, ${accuracy.range[1]}]${accuracy.t > 0 ? `, t = ${accuracy.t}` : ''}`;
       report(

@@ -73,7 +73,7 @@ describe('help and info', () => {
       '--target', '--sampler', '--nfe', '--particles', '--dim', '--seed', '--T', '--t-end', '--threads', '--out',
       '--stats', '--plot', '--plot-dims', '--quiet', '--verbose', '--segments', '--grid', '--t-min', '--step-size',
       '--target-accept', '--friction', '--inner-steps', '--warm-start', '--projection-radius', '--energy-estimate',
-      '--final-denoise', '--no-final-denoise', '--langevin-steps', '--ald-step-scale', '--dtype',
+      '--final-denoise', '--no-final-denoise', '--langevin-steps', '--ald-step-scale', '--dtype', '--device',
     ])
       expect(help).toContain(`${flag} `);
   });
@@ -200,7 +200,7 @@ describe('rtk sample', () => {
       ['--sampler', 'rtk-mala-es', '--energy-estimate', 'simpson', '--target-accept', '0.5', '--projection-radius', '1'],
       ['--sampler', 'ald', '--langevin-steps', '3', '--ald-step-scale', '0.05', '--no-final-denoise', '--t-min', '0.01'],
       ['--sampler', 'ddpm', '--grid', '5,2,1,0.5,0.1,0', '--final-denoise'],
-      ['--sampler', 'ddim', '--T', '4', '--t-end', '0.01', '--grid', 'uniform', '--threads', '1'],
+      ['--sampler', 'ddim', '--T', '4', '--t-end', '0.01', '--grid', 'uniform', '--threads', '1', '--device', 'cpu'],
     ];
     const stats = runs.map((args) => {
       const r = rtk('sample', '--particles', '50', '--nfe', '30', '--stats', 'o.json', ...args);
@@ -216,7 +216,8 @@ describe('rtk sample', () => {
     expect(ald.options).toMatchObject({ aldStepScale: 0.05, finalDenoise: false, tMin: 0.01 });
     expect(ddpm.stats.segments.map((s: { t: number }) => s.t).slice(0, 5)).toEqual([2, 1, 0.5, 0.1, 0]);
     expect(ddpm.options).toMatchObject({ grid: [5, 2, 1, 0.5, 0.1, 0], finalDenoise: true });
-    expect(ddim.options).toMatchObject({ sampler: 'ddim', T: 4, tEnd: 0.01, grid: 'uniform', threads: 1 });
+    expect(ddim.options).toMatchObject({ sampler: 'ddim', T: 4, tEnd: 0.01, grid: 'uniform', threads: 1, device: 'cpu' });
+    expect(ddim.stats.device).toBe('cpu');
     expect(ddim.marginalAccuracy.t).toBe(0.01);
   });
 
