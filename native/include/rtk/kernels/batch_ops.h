@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 #include "../batch.h"
 #include "../host_device.h"
@@ -71,10 +72,25 @@ void heun_update(ThreadPool& pool, double h, Real* x, const Real* s1, const Real
   });
 }
 
+// The scan runs on the pool (it follows every score evaluation of the unadjusted samplers, so
+// a serial scan would cap their thread scaling): each fixed block finds its first non-finite
+// value, and the first block that has one gives the answer.
 template <class Real>
-NonFinite find_non_finite(ThreadPool&, const Real* values, size_t count) {
-  for (size_t i = 0; i < count; ++i)
-    if (!std::isfinite(static_cast<double>(values[i]))) return NonFinite{true, i, static_cast<double>(values[i])};
+NonFinite find_non_finite(ThreadPool& pool, const Real* values, size_t count) {
+  constexpr size_t block = 16384;
+  const size_t blocks = (count + block - 1) / block;
+  static thread_local std::vector<size_t> first_cache;  // reused: no allocation per step
+  std::vector<size_t>& first = first_cache;
+  first.assign(blocks, count);
+  pool.for_blocks(count, block, [&](size_t blk, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (!std::isfinite(static_cast<double>(values[i]))) {
+        first[blk] = i;
+        return;
+      }
+  });
+  for (size_t blk = 0; blk < blocks; ++blk)
+    if (first[blk] < count) return NonFinite{true, first[blk], static_cast<double>(values[first[blk]])};
   return NonFinite{};
 }
 

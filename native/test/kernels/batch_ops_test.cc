@@ -1,0 +1,50 @@
+// The samplers' small batch operations (kernels/batch_ops.h): the non-finite search finds the
+// first bad value whatever the thread count and block layout; midpoint and Heun's corrector
+// are the formulas of rtk-math.md value by value.
+#include "rtk/kernels/batch_ops.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "check.h"
+#include "random_inputs.h"
+
+TEST(batch_ops, find_non_finite_returns_the_first_bad_value_for_any_thread_count) {
+  std::vector<double> values = rtk_test::RandomInputs(70).normals(100000);
+  for (int threads : {1, 2, 3}) {
+    rtk::ThreadPool pool(threads);
+    CHECK(!rtk::find_non_finite(pool, values.data(), values.size()).found);
+  }
+  values[70001] = std::numeric_limits<double>::infinity();  // a later block
+  values[40000] = std::numeric_limits<double>::quiet_NaN();
+  values[40005] = -std::numeric_limits<double>::infinity();  // same block, later
+  for (int threads : {1, 2, 3}) {
+    rtk::ThreadPool pool(threads);
+    const rtk::NonFinite bad = rtk::find_non_finite(pool, values.data(), values.size());
+    CHECK(bad.found);
+    CHECK_EQ(bad.index, size_t{40000});
+    CHECK(std::isnan(bad.value));
+  }
+  std::vector<float> single{1.0f, std::numeric_limits<float>::infinity()};
+  rtk::ThreadPool pool(2);
+  const rtk::NonFinite f = rtk::find_non_finite(pool, single.data(), single.size());
+  CHECK(f.found && f.index == 1 && std::isinf(f.value));
+  CHECK(!rtk::find_non_finite(pool, single.data(), 0).found);
+}
+
+TEST(batch_ops, midpoint_and_heun_update_value_by_value) {
+  rtk_test::RandomInputs in(71);
+  const size_t n = 1000;
+  const std::vector<double> a = in.normals(n), b = in.normals(n), s1 = in.normals(n), s2 = in.normals(n);
+  rtk::ThreadPool pool(2);
+  std::vector<double> mid(n), x = a;
+  rtk::midpoint(pool, a.data(), b.data(), n, mid.data());
+  const double h = 0.05;
+  rtk::heun_update(pool, h, x.data(), s1.data(), b.data(), s2.data(), n);
+  for (size_t i = 0; i < n; ++i) {
+    CHECK_EQ(mid[i], 0.5 * (a[i] + b[i]));
+    // x' = x + (h/2) [(x + s(x, a)) + (x_pred + s(x_pred, b))]
+    CHECK_EQ(x[i], a[i] + 0.5 * h * ((a[i] + s1[i]) + (b[i] + s2[i])));
+  }
+}
