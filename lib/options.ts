@@ -67,7 +67,7 @@ export interface SampleOptions {
   friction?: number | 'auto';
   /** RTK inner steps per segment (overrides the even split of the budget). */
   innerSteps?: number | number[];
-  /** RTK warm start. Default 'tweedie'. */
+  /** RTK warm start. Default: 'ddpm' for MALA (rtk-mala, rtk-mala-es), 'tweedie' for ULD and ULA. */
   warmStart?: WarmStart;
   /** Projected MALA: reject proposals farther than this from the current point. */
   projectionRadius?: number;

@@ -107,7 +107,7 @@ export function sampleCommand(argv: string[] = []): Command {
     .option('--target-accept <x>', 'MALA: acceptance rate the step size adapts towards (default: 0.8)', parseNumber)
     .option('--friction <x|auto>', "ULD friction gamma, or 'auto' (default)", parseNumberOrAuto)
     .option('--inner-steps <n|list>', 'RTK inner steps: one number, or one per segment (comma-separated)', parseIntegerOrList)
-    .addOption(new Option('--warm-start <kind>', 'RTK warm start (default: tweedie)').choices(['gaussian', 'tweedie', 'ddpm', 'ddim']))
+    .addOption(new Option('--warm-start <kind>', 'RTK warm start (default: ddpm for MALA, tweedie for ULD/ULA)').choices(['gaussian', 'tweedie', 'ddpm', 'ddim']))
     .option('--projection-radius <r>', 'projected MALA: reject steps longer than r', parseNumber)
     .addOption(new Option('--energy-estimate <rule>', 'rtk-mala-es: energy differences from scores (default: trapezoid)').choices(['trapezoid', 'simpson']))
     .option('--final-denoise', 'baselines: Tweedie denoise at the last time (1 NFE; default on geometric grids)')
