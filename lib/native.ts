@@ -69,7 +69,9 @@ export interface NativeGaussianMixture {
 }
 
 export interface JsScoreRun {
+  /** 0: call the score; 1: the score, then refreshX(), then the energy; 2: done. */
   next(): 0 | 1 | 2;
+  refreshX(): void;
   readonly t: number;
   provide(): void;
   result(): NativeResult;

@@ -230,9 +230,14 @@ function* jsScoreLoop(v: Validated, started: number): Generator<PromiseLike<unkn
       if (v.signal?.aborted) throw abortError(v.signal);
       const kind = run.next();
       if (kind === 2) break;
-      const fn = kind === 0 ? v.score! : v.energy!;
-      const returned = fn(x, run.t, kind === 0 ? scoreOut : energyOut!);
-      if (isPromiseLike(returned)) yield returned;
+      const scored = v.score!(x, run.t, scoreOut);
+      if (isPromiseLike(scored)) yield scored;
+      if (kind === 1) {
+        // The same request asks for the energy: at the points as sent, whatever the score did to x.
+        run.refreshX();
+        const energized = v.energy!(x, run.t, energyOut!);
+        if (isPromiseLike(energized)) yield energized;
+      }
       run.provide();
       report();
     }

@@ -42,24 +42,22 @@ class JsOracle : public rtk::ScoreOracle<Real> {
   JsOracle(std::shared_ptr<Handoff> h, int d, bool has_energy) : h_(std::move(h)), d_(d), has_energy_(has_energy) {}
   int dim() const override { return d_; }
   bool has_energy() const override { return has_energy_; }
+  // One request for the score and, when asked for, the energy: JS calls both before replying.
   void evaluate(const Real* x, size_t, double t, Real* score, Real* energy) override {
-    request(0, x, t, score);
-    if (energy) request(1, x, t, energy);
-  }
-
- private:
-  void request(int kind, const Real* x, double t, Real* out) {
     std::unique_lock<std::mutex> lock(h_->mutex);
     if (h_->cancelled) throw rtk::RunCancelled();
-    h_->kind = kind;
+    h_->kind = energy ? 1 : 0;
     h_->x = x;
-    h_->out = out;
+    h_->score_out = score;
+    h_->energy_out = energy;
     h_->t = t;
     h_->pending = true;
     h_->changed.notify_all();
     h_->changed.wait(lock, [&] { return !h_->pending || h_->cancelled; });
     if (h_->cancelled) throw rtk::RunCancelled();
   }
+
+ private:
   std::shared_ptr<Handoff> h_;
   int d_;
   bool has_energy_;
@@ -70,7 +68,7 @@ class JsOracle : public rtk::ScoreOracle<Real> {
 Napi::Function JsScoreRun::Define(Napi::Env env) {
   return DefineClass(env, "JsScoreRun",
                      {InstanceMethod("next", &JsScoreRun::Next), InstanceMethod("provide", &JsScoreRun::Provide),
-                      InstanceMethod("result", &JsScoreRun::Result), InstanceMethod("close", &JsScoreRun::Close),
+                      InstanceMethod("refreshX", &JsScoreRun::RefreshX), InstanceMethod("result", &JsScoreRun::Result), InstanceMethod("close", &JsScoreRun::Close),
                       InstanceMethod("progress", &JsScoreRun::Progress),
                       InstanceAccessor("t", &JsScoreRun::T, nullptr)});
 }
@@ -138,17 +136,26 @@ void JsScoreRun::stop() {
 }
 
 template <class Real>
-void JsScoreRun::copy_request_to_js(Napi::Env) {
+void JsScoreRun::copy_x_to_js() {
   const size_t values = plan_.n * static_cast<size_t>(plan_.d);
   auto x = typed_array<Real>(x_ref_.Value(), "x buffer", values);
   std::memcpy(x.data, handoff_->x, values * sizeof(Real));
-  const size_t out_len = handoff_->kind == 0 ? values : plan_.n;
-  auto out = typed_array<Real>(handoff_->kind == 0 ? score_ref_.Value() : energy_ref_.Value(),
-                               handoff_->kind == 0 ? "score buffer" : "energy buffer", out_len);
-  std::fill(out.data, out.data + out_len, unwritten<Real>());
 }
 
-// next() -> 0 (call the score), 1 (call the energy) or 2 (done); throws what the sampler threw.
+template <class Real>
+void JsScoreRun::copy_request_to_js(Napi::Env) {
+  copy_x_to_js<Real>();
+  const size_t values = plan_.n * static_cast<size_t>(plan_.d);
+  auto score = typed_array<Real>(score_ref_.Value(), "score buffer", values);
+  std::fill(score.data, score.data + values, unwritten<Real>());
+  if (handoff_->kind == 1) {
+    auto energy = typed_array<Real>(energy_ref_.Value(), "energy buffer", plan_.n);
+    std::fill(energy.data, energy.data + plan_.n, unwritten<Real>());
+  }
+}
+
+// next() -> 0 (call the score), 1 (call the score, then refreshX(), then the energy) or 2
+// (done); throws what the sampler threw.
 Napi::Value JsScoreRun::Next(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::unique_lock<std::mutex> lock(handoff_->mutex);
@@ -173,9 +180,10 @@ std::string JsScoreRun::location() const {
   return "segment " + std::to_string(state_->segment.load()) + ", step " + std::to_string(state_->step.load());
 }
 
+// The score's (or energy's) output as JS left it: every value written, the array not detached;
+// copied to `out` for the sampler.
 template <class Real>
-void JsScoreRun::copy_reply_from_js(Napi::Env env) {
-  const bool score = handoff_->kind == 0;
+void JsScoreRun::check_reply(Napi::Env env, bool score, Real* dest) {
   const size_t len = score ? plan_.n * static_cast<size_t>(plan_.d) : plan_.n;
   const Napi::Value buffer = score ? score_ref_.Value() : energy_ref_.Value();
   const std::string what = score ? "score" : "energy";
@@ -190,7 +198,24 @@ void JsScoreRun::copy_reply_from_js(Napi::Env env) {
                                       ": it must fill the whole output array");
     }
   }
-  std::memcpy(handoff_->out, out.data, len * sizeof(Real));
+  std::memcpy(dest, out.data, len * sizeof(Real));
+}
+
+template <class Real>
+void JsScoreRun::copy_reply_from_js(Napi::Env env) {
+  check_reply<Real>(env, true, static_cast<Real*>(handoff_->score_out));
+  if (handoff_->kind == 1) check_reply<Real>(env, false, static_cast<Real*>(handoff_->energy_out));
+}
+
+// refreshX(): copies the pending request's batch into the x buffer again, so that the energy
+// sees the points as sent even if the score function wrote into x.
+Napi::Value JsScoreRun::RefreshX(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::lock_guard<std::mutex> lock(handoff_->mutex);
+  if (!handoff_->pending) throw Napi::Error::New(env, "refreshX() called with no evaluation pending");
+  if (dtype_ == Dtype::Float64) copy_x_to_js<double>();
+  else copy_x_to_js<float>();
+  return env.Undefined();
 }
 
 // provide(): hands the output buffer's contents back to the sampler.

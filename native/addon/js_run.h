@@ -29,10 +29,11 @@ struct Handoff {
   bool pending = false;    // a request waits for JS
   bool cancelled = false;  // JS closed the run
   bool finished = false;   // the sampler thread has ended
-  int kind = 0;            // 0: score, 1: energy
+  int kind = 0;            // 0: the score; 1: the score and the energy (one round trip)
   double t = 0;
   const void* x = nullptr;
-  void* out = nullptr;
+  void* score_out = nullptr;
+  void* energy_out = nullptr;
   std::string error;       // set when the sampler failed
   bool error_cancelled = false;
 };
@@ -46,6 +47,7 @@ class JsScoreRun : public Napi::ObjectWrap<JsScoreRun> {
  private:
   Napi::Value Next(const Napi::CallbackInfo& info);
   Napi::Value Provide(const Napi::CallbackInfo& info);
+  Napi::Value RefreshX(const Napi::CallbackInfo& info);
   Napi::Value Result(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value T(const Napi::CallbackInfo& info);
@@ -57,7 +59,11 @@ class JsScoreRun : public Napi::ObjectWrap<JsScoreRun> {
   template <class Real>
   void copy_request_to_js(Napi::Env env);
   template <class Real>
+  void copy_x_to_js();
+  template <class Real>
   void copy_reply_from_js(Napi::Env env);
+  template <class Real>
+  void check_reply(Napi::Env env, bool score, Real* out);
   template <class Real>
   Napi::Value result_typed(Napi::Env env);
 

@@ -138,6 +138,25 @@ describe('JS scores: async, faulty', () => {
     expect(() => sampleSync({ score: asyncScore, dim: 3, sampler: 'ddpm', nfe: 10, particles: 20 })).toThrow(/synchronous score/);
   });
 
+  test('rtk-mala asks for score and energy in one round trip; the energy sees x as sent even if the score wrote into it', async () => {
+    const energy = (x: Float64Array | Float32Array, t: number, out: Float64Array | Float32Array) => gaussian.energy(x, t, out);
+    const vandal = (x: Float64Array | Float32Array, t: number, out: Float64Array | Float32Array) => {
+      score(x, t, out);
+      x.fill(1e6);
+    };
+    let calls = 0;
+    const countedEnergy = (x: Float64Array | Float32Array, t: number, out: Float64Array | Float32Array) => {
+      calls++;
+      energy(x, t, out);
+    };
+    const clean = sampleSync({ score, energy: countedEnergy, dim: 3, sampler: 'rtk-mala', nfe: 24, particles: 200, seed: 2 });
+    const messy = sampleSync({ score: vandal, energy, dim: 3, sampler: 'rtk-mala', nfe: 24, particles: 200, seed: 2 });
+    expect(calls).toBe(clean.stats.energyEvals);
+    expect(sameBits(messy.samples, clean.samples)).toBe(true);
+    const native = sampleSync({ target: gaussian, sampler: 'rtk-mala', nfe: 24, particles: 200, seed: 2 });
+    expect(sameBits(clean.samples, native.samples)).toBe(true);
+  });
+
   test('an exception thrown by the score reaches the caller unchanged, and the next run works', async () => {
     const boom = new Error('model exploded');
     let calls = 0;
