@@ -104,6 +104,7 @@ export interface Addon {
     nfeBudget: number,
     dtype: 'float64' | 'float32',
   ): { promise: Promise<NativeResult>; cancel(): void; progress(): NativeProgress };
+  sampleNativeSync(plan: NativePlan, target: object, nfeBudget: number, dtype: 'float64' | 'float32', onStep?: (progress: NativeProgress) => void): NativeResult;
   philox4x32(counter: Uint32Array, key: Uint32Array): Uint32Array;
   normals(out: Real, options: KernelOptions): void;
   scoreStep(c: StepCoefficients, x: Real, score: Real, out: Real, options: KernelOptions): void;

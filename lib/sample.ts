@@ -310,10 +310,16 @@ export function sampleSync(options: SampleOptions): SampleResult {
   const started = Date.now();
   if (v.signal?.aborted) throw abortError(v.signal);
   if (v.target) {
-    // A native target driven through the same handoff: its score is called from JS here.
-    const target = v.target;
-    v.score = (x, t, out) => target.evaluate(x, t, out, null);
-    if (v.input.sampler === 'rtk-mala') v.energy = (x, t, out) => target.evaluate(x, t, null, out);
+    // The whole run in C++ on this thread (blocking it); onProgress between steps.
+    let last: NativeProgress | undefined;
+    const report = progressReporter(v, started, () => last!);
+    const onStep = (p: NativeProgress) => {
+      last = p;
+      report();
+    };
+    const r = addon.sampleNativeSync(v.resolved.plan, v.target.native, v.input.nfe, v.dtype, v.onProgress ? onStep : undefined);
+    if (last) report(true);
+    return finish(v, r, started, 'native');
   }
   const loop = jsScoreLoop(v, started);
   const step = loop.next();

@@ -19,6 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeScorePlugin", PluginBinding::Define(env));
   exports.Set("JsScoreRun", JsScoreRun::Define(env));
   exports.Set("sampleNative", Napi::Function::New(env, SampleNative, "sampleNative"));
+  exports.Set("sampleNativeSync", Napi::Function::New(env, SampleNativeSync, "sampleNativeSync"));
   exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo, "cudaInfo"));
   DefineKernels(env, exports);
   Napi::Object build = Napi::Object::New(env);

@@ -89,25 +89,84 @@ class NativeRunWorker : public Napi::AsyncWorker {
   bool cancelled_ = false;
 };
 
+// The arguments both entry points share: (plan, target, nfeBudget, dtype), checked.
+struct NativeRunArgs {
+  rtk::Plan plan;
+  Device device;
+  std::shared_ptr<const NativeTarget> target;
+  int nfe_budget;
+  bool float32;
+};
+
+NativeRunArgs native_run_args(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NativeRunArgs a{plan_arg(info[0]), device_arg(info[0]), native_target_of(info[1]), 0, false};
+  if (!a.target) throw_type(env, "target", "a native target (GaussianMixture or a score plugin)", info[1]);
+  if (a.target->dim() != a.plan.d)
+    throw_range(env, "The target has dim " + std::to_string(a.target->dim()) + " but plan.dim is " +
+                         std::to_string(a.plan.d));
+  if (a.plan.sampler == rtk::SamplerKind::RtkMala && !a.target->has_energy())
+    throw_type(env, "target", "a target with an energy for sampler 'rtk-mala' (use 'rtk-mala-es')", info[1]);
+  a.nfe_budget = static_cast<int>(count_arg(info[2], "nfeBudget", 1ull << 31));
+  a.float32 = info[3].IsString() && info[3].As<Napi::String>().Utf8Value() == "float32";
+  return a;
+}
+
+template <class Real>
+Napi::Object run_here(Napi::Env env, const NativeRunArgs& a, const Napi::Value& on_step) {
+  RunState state;
+  state.nfe_budget = a.nfe_budget;
+  rtk::RunHooks hooks = state.hooks();
+  if (on_step.IsFunction()) {
+    // Between steps, on this (the JS) thread: a JS exception thrown there unwinds the run.
+    const Napi::Function step = on_step.As<Napi::Function>();
+    const auto record = hooks.progress;
+    hooks.progress = [record, step, env, &state](const rtk::Progress& p) {
+      record(p);
+      step.Call({state.snapshot(env)});
+    };
+  }
+  std::vector<Real> samples(a.plan.n * static_cast<size_t>(a.plan.d));
+  rtk::ThreadPool pool(a.plan.threads);
+  std::unique_ptr<rtk::ScoreOracle<Real>> oracle;
+  if constexpr (sizeof(Real) == 8) oracle = a.target->oracle_f64(pool);
+  else oracle = a.target->oracle_f32(pool);
+  if (!oracle) throw Napi::TypeError::New(env, "this target has no float32 form: use dtype 'float64'");
+  rtk::Stats stats;
+  try {
+    stats = run_on_device(a.device, a.plan, *oracle, a.target->gaussian_mixture(), pool, hooks, a.nfe_budget,
+                          samples.data());
+  } catch (const Napi::Error&) {
+    throw;  // the onStep callback's own exception, unchanged
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, "out of memory: the run needs about " +
+                                         std::to_string(12.0 * a.plan.n * a.plan.d * sizeof(Real) / 1e6) +
+                                         " MB of buffers");
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("samples", samples_to_js(env, samples));
+  result.Set("stats", stats_to_js(env, stats));
+  return result;
+}
+
 }  // namespace
+
+Napi::Value SampleNativeSync(const Napi::CallbackInfo& info) {
+  const NativeRunArgs a = native_run_args(info);
+  return a.float32 ? run_here<float>(info.Env(), a, info[4]) : run_here<double>(info.Env(), a, info[4]);
+}
 
 // sampleNative(plan, target: NativeGaussianMixture, nfeBudget, dtype: 'float64' | 'float32')
 Napi::Value SampleNative(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  rtk::Plan plan = plan_arg(info[0]);
-  const Device device = device_arg(info[0]);
-  std::shared_ptr<const NativeTarget> target = native_target_of(info[1]);
-  if (!target) throw_type(env, "target", "a native target (GaussianMixture or a score plugin)", info[1]);
-  if (target->dim() != plan.d)
-    throw_range(env, "The target has dim " + std::to_string(target->dim()) + " but plan.dim is " +
-                         std::to_string(plan.d));
-  if (plan.sampler == rtk::SamplerKind::RtkMala && !target->has_energy())
-    throw_type(env, "target", "a target with an energy for sampler 'rtk-mala' (use 'rtk-mala-es')", info[1]);
+  NativeRunArgs a = native_run_args(info);
+  rtk::Plan plan = std::move(a.plan);
+  const Device device = a.device;
+  std::shared_ptr<const NativeTarget> target = std::move(a.target);
   auto state = std::make_shared<RunState>();
-  state->nfe_budget = static_cast<int>(count_arg(info[2], "nfeBudget", 1ull << 31));
-  const std::string dtype = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "float64";
+  state->nfe_budget = a.nfe_budget;
   Napi::Promise promise;
-  if (dtype == "float32") {
+  if (a.float32) {
     auto* worker = new NativeRunWorker<float>(env, plan, device, target, state);
     promise = worker->Promise();
     worker->Queue();

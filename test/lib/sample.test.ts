@@ -239,6 +239,25 @@ describe('abort', () => {
     expect(seen.length).toBeGreaterThan(5);
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
   });
+
+  test('sampleSync with a native target runs in C++ on this thread: same bits as sample, progress between steps, an onProgress error stops it', async () => {
+    const options = { target: gaussian, sampler: 'rtk-mala' as const, nfe: 40, particles: 300, seed: 6 };
+    const seen: number[] = [];
+    const sync = sampleSync({ ...options, progressIntervalMs: 0, onProgress: (p) => seen.push(p.nfeSpent) });
+    const async_ = await sample(options);
+    expect(sync.stats.path).toBe('native');
+    expect(sameBits(sync.samples, async_.samples)).toBe(true);
+    expect(sync.stats.nfe).toBe(async_.stats.nfe);
+    expect(seen.length).toBeGreaterThan(10);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+    const stop = new Error('enough');
+    let calls = 0;
+    expect(() =>
+      sampleSync({ ...options, progressIntervalMs: 0, onProgress: () => { if (++calls === 3) throw stop; } }),
+    ).toThrow(stop);
+    expect(calls).toBe(3);
+    expect(sameBits(sampleSync(options).samples, async_.samples)).toBe(true);
+  });
 });
 
 describe('bad options', () => {

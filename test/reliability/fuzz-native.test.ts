@@ -595,6 +595,38 @@ describe('fuzz: sampleNative', () => {
   });
 });
 
+describe('fuzz: sampleNativeSync', () => {
+  test('random plans, targets, budgets, dtypes and step callbacks: a result or a thrown Error', () => {
+    const mixtures = [1, 2, 3].map((d) => new native.NativeGaussianMixture(Float64Array.of(1), new Float64Array(d), new Float64Array(d).fill(0.5), d));
+    const targetArb = fc.oneof(
+      { arbitrary: fc.constant<unknown>('match'), weight: 12 },
+      { arbitrary: fc.integer({ min: 0, max: 2 }).map((i) => mixtures[i] as unknown), weight: 2 },
+      { arbitrary: fc.constantFrom<unknown>(undefined, null, {}, 5, native, { native: mixtures[0] }), weight: 1 },
+    );
+    const boom = new Error('from onStep');
+    const stepArb = fc.constantFrom<unknown>(undefined, null, 7, 'f', () => undefined, () => { throw boom; });
+    fc.assert(
+      fc.property(
+        planArb,
+        targetArb,
+        num(fc.integer({ min: 0, max: 1000 })),
+        fc.constantFrom<unknown>('float64', 'float32', 'float16', 5, undefined),
+        stepArb,
+        (p, t, nfe, dtype, onStep) => {
+          trace('sampleNativeSync', [p, t === 'match' ? 'match' : String(t), nfe, dtype, typeof onStep]);
+          const plan = makePlan(p);
+          const target = t === 'match' ? mixtures[p.d - 1] : t;
+          const r = attempt('sampleNativeSync()', () =>
+            native.sampleNativeSync(plan as never, target as object, nfe as number, dtype as never, onStep as never),
+          );
+          if (r.ok) expect(r.value.samples.length).toBe(p.n * p.d);
+        },
+      ),
+      { numRuns: RUNS * 2, seed: SEED, endOnFailure: true },
+    );
+  });
+});
+
 describe('after all of the above', () => {
   test('the process is alive and the addon gives its known answers', () => {
     const a = new Float64Array(6), b = new Float64Array(6);
