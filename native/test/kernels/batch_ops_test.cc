@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "random_inputs.h"
+#include "same_bits.h"
 
 TEST(batch_ops, find_non_finite_returns_the_first_bad_value_for_any_thread_count) {
   std::vector<double> values = rtk_test::RandomInputs(70).normals(100000);
@@ -31,6 +32,27 @@ TEST(batch_ops, find_non_finite_returns_the_first_bad_value_for_any_thread_count
   const rtk::NonFinite f = rtk::find_non_finite(pool, single.data(), single.size());
   CHECK(f.found && f.index == 1 && std::isinf(f.value));
   CHECK(!rtk::find_non_finite(pool, single.data(), 0).found);
+}
+
+// The batch fill (tiles of kLanes rows, then single rows) gives fill_normals' bits row by row,
+// for any thread count, batch split and dimension (d = 10 leaves a partial Philox block).
+TEST(batch_ops, fill_normals_batch_matches_fill_normals_row_by_row) {
+  for (int d : {1, 4, 10}) {
+    const size_t n = 1003;
+    const rtk::StreamId s{8, 2, 5, rtk::Purpose::Init};
+    std::vector<double> expected(n * d);
+    for (size_t p = 0; p < n; ++p) rtk::fill_normals(s, 77 + p, d, &expected[p * d]);
+    for (int threads : {1, 2, 3}) {
+      rtk::ThreadPool pool(threads);
+      std::vector<double> got(n * d);
+      rtk::fill_normals_batch(pool, rtk::Batch{n, d, 77}, s, got.data());
+      CHECK(rtk_test::same_bits(got, expected));
+      std::vector<float> got_f(n * d);
+      rtk::fill_normals_batch(pool, rtk::Batch{500, d, 77}, s, got_f.data());
+      rtk::fill_normals_batch(pool, rtk::Batch{n - 500, d, 77 + 500}, s, got_f.data() + 500 * d);
+      for (size_t i = 0; i < n * d; ++i) CHECK_EQ(got_f[i], static_cast<float>(expected[i]));
+    }
+  }
 }
 
 TEST(batch_ops, midpoint_and_heun_update_value_by_value) {
