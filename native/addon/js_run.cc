@@ -68,7 +68,8 @@ class JsOracle : public rtk::ScoreOracle<Real> {
 Napi::Function JsScoreRun::Define(Napi::Env env) {
   return DefineClass(env, "JsScoreRun",
                      {InstanceMethod("next", &JsScoreRun::Next), InstanceMethod("provide", &JsScoreRun::Provide),
-                      InstanceMethod("refreshX", &JsScoreRun::RefreshX), InstanceMethod("result", &JsScoreRun::Result), InstanceMethod("close", &JsScoreRun::Close),
+                      InstanceMethod("refreshX", &JsScoreRun::RefreshX), InstanceMethod("result", &JsScoreRun::Result),
+                      InstanceMethod("close", &JsScoreRun::Close),
                       InstanceMethod("progress", &JsScoreRun::Progress),
                       InstanceAccessor("t", &JsScoreRun::T, nullptr)});
 }

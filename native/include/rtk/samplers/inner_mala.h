@@ -22,8 +22,8 @@ inline double adapt_step_size(double tau, double accept_rate, double target) {
 // Runs `steps` MALA steps on the segment potential of anchor w.x at time t; z, score, grad_g
 // hold the chain's start (score already evaluated). Returns the statistics of the segment.
 template <class Real, class Exec>
-void inner_mala(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments, const SegmentPotential& pot,
-                double t, int steps, bool exact_energy, double& tau, SegmentStats& seg) {
+void inner_mala(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments,
+                const SegmentPotential& pot, double t, int steps, bool exact_energy, double& tau, SegmentStats& seg) {
   const Plan& plan = ctx.plan;
   const Batch& b = ctx.batch;
   const bool adapt = !(plan.step_size > 0);

@@ -22,8 +22,8 @@
 namespace rtk {
 
 template <class Real, class Exec>
-void inner_uld(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments, const SegmentPotential& pot,
-               double t, int steps, double& curvature, SegmentStats& seg) {
+void inner_uld(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments,
+               const SegmentPotential& pot, double t, int steps, double& curvature, SegmentStats& seg) {
   const Plan& plan = ctx.plan;
   const Batch& b = ctx.batch;
   const size_t values = ctx.values();

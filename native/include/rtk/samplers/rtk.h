@@ -26,8 +26,8 @@ void draw_initial(RunContext<Real, Exec>& ctx, Real* x) {
 // The warm start z of segment k from the anchor w.x at t_start (rtk-math.md, "Warm start").
 // `score_cached` says w.score already holds score(w.x, t_start) (the previous MALA chain's).
 template <class Real, class Exec>
-void warm_start(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, WarmStart kind, int segment, double t_start, double t,
-                bool score_cached) {
+void warm_start(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, WarmStart kind, int segment,
+                double t_start, double t, bool score_cached) {
   const Plan& plan = ctx.plan;
   const double eta = t_start - t;
   const StreamId noise{plan.seed, static_cast<uint32_t>(segment), 0, Purpose::WarmStart};
