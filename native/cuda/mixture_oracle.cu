@@ -35,10 +35,13 @@ void CudaMixtureOracle<Real>::evaluate(const Real* x, size_t n, double t, Real* 
   if (n > n_)
     throw std::invalid_argument("CudaMixtureOracle: a batch of " + std::to_string(n) + " rows exceeds the " +
                                 std::to_string(n_) + " it was made for");
-  mixture_.at_time(t, at_);
-  mean_.upload(at_.mean.data(), at_.mean.size());
-  precision_.upload(at_.precision.data(), at_.precision.size());
-  log_norm_.upload(at_.log_norm.data(), at_.log_norm.size());
+  if (!(t == uploaded_t_)) {  // an inner chain evaluates many times at one t: upload once
+    mixture_.at_time(t, at_);
+    mean_.upload(at_.mean.data(), at_.mean.size());
+    precision_.upload(at_.precision.data(), at_.precision.size());
+    log_norm_.upload(at_.log_norm.data(), at_.log_norm.size());
+    uploaded_t_ = t;
+  }
   constexpr unsigned threads = 256;
   const unsigned grid = static_cast<unsigned>((n + threads - 1) / threads);
   if (grid == 0) return;

@@ -2,6 +2,8 @@
 // (rtk::mixture_row: the CPU's arithmetic in the CPU's order). The component parameters of p_t
 // are computed on the host for each evaluation time (K*d values) and copied over.
 #pragma once
+#include <limits>
+
 #include "device_buffer.h"
 #include "rtk/targets/gaussian_mixture.h"
 #include "rtk/targets/target.h"
@@ -23,6 +25,7 @@ class CudaMixtureOracle : public ScoreOracle<Real> {
   GaussianMixture::AtTime at_;                        // host copy of p_t's parameters
   DeviceBuffer<double> mean_, precision_, log_norm_;  // the same on the GPU
   DeviceBuffer<double> weights_scratch_;              // K values per particle (mixture_row's lw)
+  double uploaded_t_ = std::numeric_limits<double>::quiet_NaN();  // the time whose parameters are on the GPU
 };
 
 }  // namespace rtk::cuda
