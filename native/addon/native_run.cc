@@ -27,6 +27,26 @@ Napi::Value samples_to_js(Napi::Env env, const std::vector<Real>& samples) {
   }
 }
 
+// One run of `target` on `plan` with the target's oracle on a fresh pool (or on the GPU, see
+// device_run.h); what both entry points execute, on a worker thread or on the JS thread.
+template <class Real>
+rtk::Stats run_target(const rtk::Plan& plan, Device device, const NativeTarget& target, const rtk::RunHooks& hooks,
+                      int nfe_budget, Real* out) {
+  rtk::ThreadPool pool(plan.threads);
+  std::unique_ptr<rtk::ScoreOracle<Real>> oracle;
+  if constexpr (sizeof(Real) == 8) oracle = target.oracle_f64(pool);
+  else oracle = target.oracle_f32(pool);
+  if (!oracle) throw std::runtime_error("this target has no float32 form: use dtype 'float64'");
+  return run_on_device(device, plan, *oracle, target.gaussian_mixture(), pool, hooks, nfe_budget, out);
+}
+
+// The message when the run's buffers cannot be allocated.
+template <class Real>
+std::string out_of_memory_message(const rtk::Plan& plan) {
+  return "out of memory: the run needs about " + std::to_string(12.0 * plan.n * plan.d * sizeof(Real) / 1e6) +
+         " MB of buffers";
+}
+
 template <class Real>
 class NativeRunWorker : public Napi::AsyncWorker {
  public:
@@ -44,19 +64,12 @@ class NativeRunWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       samples_.resize(plan_.n * static_cast<size_t>(plan_.d));
-      rtk::ThreadPool pool(plan_.threads);
-      std::unique_ptr<rtk::ScoreOracle<Real>> oracle;
-      if constexpr (sizeof(Real) == 8) oracle = target_->oracle_f64(pool);
-      else oracle = target_->oracle_f32(pool);
-      if (!oracle) throw std::runtime_error("this target has no float32 form: use dtype 'float64'");
-      stats_ = run_on_device(device_, plan_, *oracle, target_->gaussian_mixture(), pool, state_->hooks(),
-                             state_->nfe_budget, samples_.data());
+      stats_ = run_target(plan_, device_, *target_, state_->hooks(), state_->nfe_budget, samples_.data());
     } catch (const rtk::RunCancelled&) {
       cancelled_ = true;
       SetError("the run was cancelled");
     } catch (const std::bad_alloc&) {
-      SetError("out of memory: the run needs about " +
-               std::to_string(12.0 * plan_.n * plan_.d * sizeof(Real) / 1e6) + " MB of buffers");
+      SetError(out_of_memory_message<Real>(plan_));
     } catch (const std::exception& e) {
       SetError(e.what());
     }
@@ -126,22 +139,15 @@ Napi::Object run_here(Napi::Env env, const NativeRunArgs& a, const Napi::Value& 
       step.Call({state.snapshot(env)});
     };
   }
-  std::vector<Real> samples(a.plan.n * static_cast<size_t>(a.plan.d));
-  rtk::ThreadPool pool(a.plan.threads);
-  std::unique_ptr<rtk::ScoreOracle<Real>> oracle;
-  if constexpr (sizeof(Real) == 8) oracle = a.target->oracle_f64(pool);
-  else oracle = a.target->oracle_f32(pool);
-  if (!oracle) throw Napi::TypeError::New(env, "this target has no float32 form: use dtype 'float64'");
   rtk::Stats stats;
+  std::vector<Real> samples;
   try {
-    stats = run_on_device(a.device, a.plan, *oracle, a.target->gaussian_mixture(), pool, hooks, a.nfe_budget,
-                          samples.data());
+    samples.resize(a.plan.n * static_cast<size_t>(a.plan.d));
+    stats = run_target(a.plan, a.device, *a.target, hooks, a.nfe_budget, samples.data());
   } catch (const Napi::Error&) {
     throw;  // the onStep callback's own exception, unchanged
   } catch (const std::bad_alloc&) {
-    throw Napi::RangeError::New(env, "out of memory: the run needs about " +
-                                         std::to_string(12.0 * a.plan.n * a.plan.d * sizeof(Real) / 1e6) +
-                                         " MB of buffers");
+    throw Napi::RangeError::New(env, out_of_memory_message<Real>(a.plan));
   }
   Napi::Object result = Napi::Object::New(env);
   result.Set("samples", samples_to_js(env, samples));
