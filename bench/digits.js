@@ -28,6 +28,7 @@ const path = require('path');
 const { performance } = require('perf_hooks');
 const { PNG } = require('pngjs');
 const rtk = require('..');
+const { makeFail, parseBenchArgs } = require('./lib/args');
 
 const USAGE = `usage: node bench/digits.js [--particles N] [--seed S] [--nfe LIST] [--out PREFIX] [--quick] [--grid-nfe K] [--ort-threads N]
   --particles N    samples per run (default 2000; 500 with --quick)
@@ -37,35 +38,21 @@ const USAGE = `usage: node bench/digits.js [--particles N] [--seed S] [--nfe LIS
   --grid-nfe K     the budget whose samples are drawn in the PNG (default 20)
   --ort-threads N  onnxruntime intra-op threads (default: its own choice, all cores)
   --models DIR     the models and split (default models/digits)`;
-
-function fail(msg) {
-  console.error(`digits: ${msg}\n${USAGE}`);
-  process.exit(2);
-}
+const fail = makeFail('digits', USAGE);
 
 function parseArgs(argv) {
-  const a = { particles: undefined, seed: 1, nfe: undefined, out: 'bench/out/digits', quick: false, gridNfe: 20, ortThreads: undefined, models: path.join(__dirname, '..', 'models', 'digits') };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const val = () => (i + 1 < argv.length ? argv[++i] : fail(`${k} needs a value`));
-    const int = (v, lo) => {
-      const x = Number(v);
-      if (!Number.isInteger(x) || x < lo) fail(`${k}: expected an integer >= ${lo}, got ${v}`);
-      return x;
-    };
-    if (k === '--particles') a.particles = int(val(), 100);
-    else if (k === '--seed') a.seed = int(val(), 0);
-    else if (k === '--nfe') a.nfe = val().split(',').map((s) => int(s.trim(), 1));
-    else if (k === '--out') a.out = val();
-    else if (k === '--quick') a.quick = true;
-    else if (k === '--grid-nfe') a.gridNfe = int(val(), 1);
-    else if (k === '--ort-threads') a.ortThreads = int(val(), 1);
-    else if (k === '--models') a.models = path.resolve(val());
-    else if (k === '--help' || k === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else fail(`unknown argument ${k}`);
-  }
+  const str = { type: 'string' };
+  const { values, int, ints } = parseBenchArgs(
+    argv,
+    { particles: str, seed: str, nfe: str, out: str, quick: { type: 'boolean' }, 'grid-nfe': str, 'ort-threads': str,
+      models: str },
+    USAGE,
+    fail,
+  );
+  const a = { particles: int('particles', 100), seed: int('seed', 0) ?? 1, nfe: ints('nfe', 1),
+    out: values.out ?? 'bench/out/digits', quick: values.quick ?? false, gridNfe: int('grid-nfe', 1) ?? 20,
+    ortThreads: int('ort-threads', 1),
+    models: values.models === undefined ? path.join(__dirname, '..', 'models', 'digits') : path.resolve(values.models) };
   a.particles ??= a.quick ? 500 : 2000;
   a.nfe ??= a.quick ? [10, 20] : [10, 20, 50, 100, 200];
   return a;

@@ -16,6 +16,7 @@ const path = require('path');
 const { performance } = require('perf_hooks');
 const rtk = require('..');
 const { linePlot } = require('./lib/plot-svg');
+const { makeFail, parseBenchArgs } = require('./lib/args');
 
 const USAGE = `usage: node bench/paper-mog.js [--particles N] [--seed S] [--out PREFIX] [--quick] [--threads N] [--nfe LIST]
   --particles N   particles per run (default 20000; 5000 with --quick)
@@ -26,32 +27,18 @@ const USAGE = `usage: node bench/paper-mog.js [--particles N] [--seed S] [--out 
   --nfe LIST      comma-separated NFE budgets (default 16,32,64,128,256)
   --from-json F   no sampling: re-print the tables and re-draw the SVG of an earlier run's JSON
                   (the SVG goes to --out, default F without .json)`;
+const fail = makeFail('paper-mog', USAGE);
 
 function parseArgs(argv) {
-  const a = { particles: undefined, seed: 1, out: undefined, quick: false, threads: undefined, nfe: undefined, fromJson: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) fail(`${k} needs a value`);
-      return argv[++i];
-    };
-    const int = (v, lo) => {
-      const x = Number(v);
-      if (!Number.isInteger(x) || x < lo) fail(`${k}: expected an integer >= ${lo}, got ${v}`);
-      return x;
-    };
-    if (k === '--particles') a.particles = int(val(), 1);
-    else if (k === '--seed') a.seed = int(val(), 0);
-    else if (k === '--out') a.out = val();
-    else if (k === '--quick') a.quick = true;
-    else if (k === '--threads') a.threads = int(val(), 1);
-    else if (k === '--nfe') a.nfe = val().split(',').map((s) => int(s.trim(), 1));
-    else if (k === '--from-json') a.fromJson = val();
-    else if (k === '--help' || k === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else fail(`unknown argument ${k}`);
-  }
+  const { values, int, ints } = parseBenchArgs(
+    argv,
+    { particles: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, quick: { type: 'boolean' },
+      threads: { type: 'string' }, nfe: { type: 'string' }, 'from-json': { type: 'string' } },
+    USAGE,
+    fail,
+  );
+  const a = { particles: int('particles', 1), seed: int('seed', 0) ?? 1, out: values.out, quick: values.quick ?? false,
+    threads: int('threads', 1), nfe: ints('nfe', 1), fromJson: values['from-json'] };
   if (a.fromJson !== undefined) {
     let j;
     try {
@@ -71,11 +58,6 @@ function parseArgs(argv) {
   a.particles ??= a.quick ? 5000 : 20000;
   a.nfe ??= a.quick ? [16, 32, 64] : [16, 32, 64, 128, 256];
   return a;
-}
-
-function fail(msg) {
-  console.error(`paper-mog: ${msg}\n${USAGE}`);
-  process.exit(2);
 }
 
 const args = parseArgs(process.argv.slice(2));

@@ -20,6 +20,7 @@ const rtk = require('..');
 const { familyMember } = require('./lib/family');
 const { modeFractions, modeWeightError, randomDirections, sortedProjections, slicedW2 } = require('./lib/metrics');
 const { panelGrid } = require('./lib/plot-svg');
+const { makeFail, parseBenchArgs } = require('./lib/args');
 
 const USAGE = `usage: node bench/suite.js [--quick] [--seeds LIST] [--out PREFIX] [--particles N] [--nfe LIST]
                           [--dims LIST] [--threads N] [--run-seed S] [--no-paper] [--from-json FILE]
@@ -33,45 +34,20 @@ const USAGE = `usage: node bench/suite.js [--quick] [--seeds LIST] [--out PREFIX
   --run-seed S     seed of every sampler run (default 1)
   --no-paper       skip the paper's target
   --from-json F    no sampling: re-print the tables and re-draw the SVG of an earlier run's JSON`;
-
-function fail(msg) {
-  console.error(`suite: ${msg}\n${USAGE}`);
-  process.exit(2);
-}
+const fail = makeFail('suite', USAGE);
 
 function parseArgs(argv) {
-  const a = { quick: false, seeds: undefined, out: undefined, particles: undefined, nfe: undefined, dims: undefined, threads: undefined, runSeed: 1, paper: true, fromJson: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) fail(`${k} needs a value`);
-      return argv[++i];
-    };
-    const int = (v, lo) => {
-      const x = Number(v);
-      if (!Number.isInteger(x) || x < lo) fail(`${k}: expected an integer >= ${lo}, got ${v}`);
-      return x;
-    };
-    const list = (v, lo) => {
-      const xs = v.split(',').map((s) => int(s.trim(), lo));
-      if (!xs.length) fail(`${k}: empty list`);
-      return xs;
-    };
-    if (k === '--quick') a.quick = true;
-    else if (k === '--seeds') a.seeds = list(val(), 0);
-    else if (k === '--out') a.out = val();
-    else if (k === '--particles') a.particles = int(val(), 2);
-    else if (k === '--nfe') a.nfe = list(val(), 1);
-    else if (k === '--dims') a.dims = list(val(), 1);
-    else if (k === '--threads') a.threads = int(val(), 1);
-    else if (k === '--run-seed') a.runSeed = int(val(), 0);
-    else if (k === '--no-paper') a.paper = false;
-    else if (k === '--from-json') a.fromJson = val();
-    else if (k === '--help' || k === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else fail(`unknown argument ${k}`);
-  }
+  const str = { type: 'string' }, flag = { type: 'boolean' };
+  const { values, int, ints } = parseBenchArgs(
+    argv,
+    { quick: flag, seeds: str, out: str, particles: str, nfe: str, dims: str, threads: str, 'run-seed': str,
+      'no-paper': flag, 'from-json': str },
+    USAGE,
+    fail,
+  );
+  const a = { quick: values.quick ?? false, seeds: ints('seeds', 0), out: values.out, particles: int('particles', 2),
+    nfe: ints('nfe', 1), dims: ints('dims', 1), threads: int('threads', 1), runSeed: int('run-seed', 0) ?? 1,
+    paper: !values['no-paper'], fromJson: values['from-json'] };
   a.seeds ??= a.quick ? [1] : [1, 2];
   if (a.quick) a.seeds = a.seeds.slice(0, 1);
   a.dims ??= a.quick ? [32] : [32, 64];

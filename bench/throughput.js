@@ -22,6 +22,7 @@ const os = require('os');
 const path = require('path');
 const { performance } = require('perf_hooks');
 const rtk = require('..');
+const { makeFail, parseBenchArgs } = require('./lib/args');
 
 const USAGE = `usage: node bench/throughput.js [--quick] [--n LIST] [--threads LIST] [--reps R]
                                [--samplers LIST] [--no-numpy] [--no-torch] [--no-install] [--out FILE]
@@ -34,6 +35,7 @@ const USAGE = `usage: node bench/throughput.js [--quick] [--n LIST] [--threads L
   --no-numpy, --no-torch   leave a peer out
   --no-install     do not apt-get install python3-torch when torch is missing
   --out FILE       JSON output (default bench/out/throughput.json)`;
+const fail = makeFail('throughput', USAGE);
 
 const NFE = 64;
 const SEED = 1;
@@ -50,36 +52,21 @@ const D = 10;
 const K = 12;
 const VARIANCE = 0.007;
 
-function fail(msg) {
-  console.error(`throughput: ${msg}\n${USAGE}`);
-  process.exit(2);
-}
-
 function parseArgs(argv) {
-  const a = { quick: false, n: null, threads: null, reps: null, samplers: ['rtk-mala', 'ddpm'], numpy: true, torch: true, install: true, out: 'bench/out/throughput.json' };
-  const list = (v, k) => v.split(',').map((s) => {
-    const x = Number(s.trim());
-    if (!Number.isInteger(x) || x < 1) fail(`${k}: expected positive integers, got ${v}`);
-    return x;
-  });
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const val = () => (i + 1 < argv.length ? argv[++i] : fail(`${k} needs a value`));
-    if (k === '--quick') a.quick = true;
-    else if (k === '--n') a.n = list(val(), k);
-    else if (k === '--threads') a.threads = list(val(), k);
-    else if (k === '--reps') a.reps = list(val(), k)[0];
-    else if (k === '--samplers') {
-      a.samplers = val().split(',').map((s) => s.trim());
-      for (const s of a.samplers) if (s !== 'rtk-mala' && s !== 'ddpm') fail(`--samplers: rtk-mala or ddpm, got ${s}`);
-    } else if (k === '--no-numpy') a.numpy = false;
-    else if (k === '--no-torch') a.torch = false;
-    else if (k === '--no-install') a.install = false;
-    else if (k === '--out') a.out = val();
-    else if (k === '--help' || k === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else fail(`unknown argument ${k}`);
+  const str = { type: 'string' }, flag = { type: 'boolean' };
+  const { values, ints } = parseBenchArgs(
+    argv,
+    { quick: flag, n: str, threads: str, reps: str, samplers: str, 'no-numpy': flag, 'no-torch': flag,
+      'no-install': flag, out: str },
+    USAGE,
+    fail,
+  );
+  const a = { quick: values.quick ?? false, n: ints('n', 1) ?? null, threads: ints('threads', 1) ?? null,
+    reps: ints('reps', 1)?.[0] ?? null, samplers: ['rtk-mala', 'ddpm'], numpy: !values['no-numpy'],
+    torch: !values['no-torch'], install: !values['no-install'], out: values.out ?? 'bench/out/throughput.json' };
+  if (values.samplers !== undefined) {
+    a.samplers = values.samplers.split(',').map((s) => s.trim());
+    for (const s of a.samplers) if (s !== 'rtk-mala' && s !== 'ddpm') fail(`--samplers: rtk-mala or ddpm, got ${s}`);
   }
   a.n ??= a.quick ? [2000, 20000] : [2000, 20000, 200000];
   a.threads ??= a.quick ? [2] : [1, 2];
