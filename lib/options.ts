@@ -1,6 +1,6 @@
 // The public options of `sample`, their defaults, and the names of every sampler.
 import type { NativeTarget } from './native-target';
-import type { NativeSegmentStats, Real } from './native';
+import type { NativeProgress, NativeSegmentStats, Real } from './native';
 
 export const SAMPLERS = ['rtk-mala', 'rtk-mala-es', 'rtk-uld', 'rtk-ula', 'ddpm', 'ddim', 'pf-heun', 'ald'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
@@ -14,13 +14,8 @@ export type ScoreFunction = (x: Real, t: number, out: Real) => unknown;
 /** A batched energy: write -log p_t(x_i) (any additive constant) into out (length n). */
 export type EnergyFunction = (x: Real, t: number, out: Real) => unknown;
 
-export interface ProgressInfo {
-  segment: number;
-  segments: number;
-  step: number;
-  steps: number;
-  nfeSpent: number;
-  nfeBudget: number;
+/** Where a run is (segment, step, NFE spent of the budget) and the time since it started. */
+export interface ProgressInfo extends NativeProgress {
   elapsedMs: number;
 }
 
