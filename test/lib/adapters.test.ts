@@ -10,20 +10,9 @@ import {
   x0Score,
   type Predictor,
 } from '../../lib';
+import { expectNamedError } from '../helpers';
 
 type Real = Float64Array | Float32Array;
-
-function expectNamedError(f: () => unknown, cls: typeof TypeError | typeof RangeError, ...patterns: RegExp[]) {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(cls);
-  expect((caught as Error).constructor).toBe(cls);
-  for (const p of patterns) expect((caught as Error).message).toMatch(p);
-}
 
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 

@@ -1,6 +1,7 @@
 // GaussianMixture (lib/gaussian-mixture.ts): option validation, normalisation, exact score and
 // energy of p_t (rtk-math.md, "The paper's benchmark target"), float32 support and exact draws.
 import { GaussianMixture } from '../../lib';
+import { expectNamedError } from '../helpers';
 
 // ---------------------------------------------------------------------------------------------
 // Independent JS reference for p_t of a diagonal Gaussian mixture under the forward process:
@@ -302,38 +303,27 @@ describe('GaussianMixture float32 and argument checks', () => {
   test('score/energy length and type checks', () => {
     const g = small(); // dim 3
     const x = new Float64Array(6);
-    const expectError = (f: () => void, cls: typeof TypeError | typeof RangeError, ...patterns: RegExp[]) => {
-      let caught: unknown;
-      try {
-        f();
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught).toBeInstanceOf(cls);
-      expect((caught as Error).constructor).toBe(cls);
-      for (const p of patterns) expect((caught as Error).message).toMatch(p);
-    };
-    expectError(() => g.score(new Float64Array(5), 0, new Float64Array(5)), RangeError, /for x/, /Float64Array of length 5/);
-    expectError(() => g.score(new Float64Array(0), 0, new Float64Array(0)), RangeError, /for x/, /length 0/);
-    expectError(() => g.score(x, 0, new Float64Array(3)), RangeError, /for out/, /length 3/);
-    expectError(() => g.score(x, 0, new Float64Array(9)), RangeError, /for out/, /length 9/);
-    expectError(() => g.score(x, 0, new Float32Array(6)), TypeError, /for out/, /Float32Array/);
-    expectError(() => g.score([0, 0, 0] as never, 0, new Float64Array(3)), TypeError, /for x/, /an Array of length 3/);
-    expectError(() => g.score(x, -1, new Float64Array(6)), RangeError, /for t/, /the number -1/);
-    expectError(() => g.score(x, NaN, new Float64Array(6)), RangeError, /for t/, /NaN/);
-    expectError(() => g.energy(x, 0, new Float64Array(6)), RangeError, /for out/, /length 6/);
-    expectError(() => g.energy(x, 0, new Float64Array(1)), RangeError, /for out/, /length 1/);
-    expectError(() => g.energy(new Float64Array(7), 0, new Float64Array(2)), RangeError, /for x/, /length 7/);
-    expectError(() => g.energy(new Float32Array(6), 0, new Float64Array(2)), TypeError, /for out/);
-    expectError(() => g.energy(new Int32Array(6) as never, 0, new Float64Array(2)), TypeError, /for x/, /Int32Array/);
-    expectError(() => g.energy(x, Infinity, new Float64Array(2)), RangeError, /for t/, /Infinity/);
-    expectError(() => g.sampleExact({ n: 0 }), RangeError, /for n/, /the number 0/);
-    expectError(() => g.sampleExact({ n: 2.5 }), RangeError, /for n/);
-    expectError(() => g.sampleExact({ n: 10, seed: -1 }), RangeError, /for seed/);
-    expectError(() => g.sampleExact({ n: 10, t: -0.5 }), RangeError, /for t/);
-    expectError(() => g.sampleExact({ n: 10, sed: 1 } as never), TypeError, /'sed'/, /did you mean 'seed'/);
-    expectError(() => g.marginalBinMasses(0, 0, [-1, 1]), RangeError, /for bins/);
-    expectError(() => g.marginalBinMasses(0, 10, [1, -1]), RangeError, /for range/);
+    expectNamedError(() => g.score(new Float64Array(5), 0, new Float64Array(5)), RangeError, /for x/, /Float64Array of length 5/);
+    expectNamedError(() => g.score(new Float64Array(0), 0, new Float64Array(0)), RangeError, /for x/, /length 0/);
+    expectNamedError(() => g.score(x, 0, new Float64Array(3)), RangeError, /for out/, /length 3/);
+    expectNamedError(() => g.score(x, 0, new Float64Array(9)), RangeError, /for out/, /length 9/);
+    expectNamedError(() => g.score(x, 0, new Float32Array(6)), TypeError, /for out/, /Float32Array/);
+    expectNamedError(() => g.score([0, 0, 0] as never, 0, new Float64Array(3)), TypeError, /for x/, /an Array of length 3/);
+    expectNamedError(() => g.score(x, -1, new Float64Array(6)), RangeError, /for t/, /the number -1/);
+    expectNamedError(() => g.score(x, NaN, new Float64Array(6)), RangeError, /for t/, /NaN/);
+    expectNamedError(() => g.energy(x, 0, new Float64Array(6)), RangeError, /for out/, /length 6/);
+    expectNamedError(() => g.energy(x, 0, new Float64Array(1)), RangeError, /for out/, /length 1/);
+    expectNamedError(() => g.energy(new Float64Array(7), 0, new Float64Array(2)), RangeError, /for x/, /length 7/);
+    expectNamedError(() => g.energy(new Float32Array(6), 0, new Float64Array(2)), TypeError, /for out/);
+    expectNamedError(() => g.energy(new Int32Array(6) as never, 0, new Float64Array(2)), TypeError, /for x/, /Int32Array/);
+    expectNamedError(() => g.energy(x, Infinity, new Float64Array(2)), RangeError, /for t/, /Infinity/);
+    expectNamedError(() => g.sampleExact({ n: 0 }), RangeError, /for n/, /the number 0/);
+    expectNamedError(() => g.sampleExact({ n: 2.5 }), RangeError, /for n/);
+    expectNamedError(() => g.sampleExact({ n: 10, seed: -1 }), RangeError, /for seed/);
+    expectNamedError(() => g.sampleExact({ n: 10, t: -0.5 }), RangeError, /for t/);
+    expectNamedError(() => g.sampleExact({ n: 10, sed: 1 } as never), TypeError, /'sed'/, /did you mean 'seed'/);
+    expectNamedError(() => g.marginalBinMasses(0, 0, [-1, 1]), RangeError, /for bins/);
+    expectNamedError(() => g.marginalBinMasses(0, 10, [1, -1]), RangeError, /for range/);
   });
 });
 

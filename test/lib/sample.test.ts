@@ -2,6 +2,7 @@
 // exact NFE accounting, determinism, JS path == native path, faulty scores, bad options.
 import { AbortError, GaussianMixture, marginalAccuracy, marginalAccuracyFloor, sample, sampleSync, SAMPLERS } from '../../lib';
 import type { SampleOptions, SamplerName } from '../../lib';
+import { sameBits } from '../helpers';
 
 const gaussian = new GaussianMixture({ means: [[0.5, -1, 2]], variances: [[0.5, 0.2, 1.5]] });
 const mu = [0.5, -1, 2];
@@ -13,12 +14,6 @@ function moments(x: Float64Array | Float32Array, d: number) {
   for (let p = 0; p < n; p++) for (let i = 0; i < d; i++) mean[i] += x[p * d + i] / n;
   for (let p = 0; p < n; p++) for (let i = 0; i < d; i++) variance[i] += (x[p * d + i] - mean[i]) ** 2 / (n - 1);
   return { mean, variance };
-}
-
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
 }
 
 describe('Gaussian target: exact moments (n = 20000, 5 standard errors)', () => {

@@ -2,25 +2,15 @@
 // Philox4x32-10 streams, normals, the shared score step and its coefficients, the MALA
 // Metropolis–Hastings test, exact ULD steps and the RTK segment potential (rtk-math.md).
 import { native } from '../../lib';
+import { mulberry32 } from '../helpers';
 
 type Real = Float64Array | Float32Array;
 
 // ---------------------------------------------------------------------------------------------
-// Helpers: a seeded JS generator for test inputs (independent of the addon), the stream layout
-// of native/include/rtk/philox.h (counter = (block, step, segment, purpose), key = (seed,
-// particle)) and its Box–Muller / uniform draws reproduced in JS.
+// Helpers: the stream layout of native/include/rtk/philox.h (counter = (block, step, segment,
+// purpose), key = (seed, particle)) and its Box–Muller / uniform draws reproduced in JS; the
+// seeded input generator is test/helpers.ts's mulberry32.
 const PURPOSE = { noise: 2, accept: 3 } as const;
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussianArray(length: number, seed: number, scale = 1): Float64Array {
   const u = mulberry32(seed);

@@ -7,6 +7,8 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { GaussianMixture } from '../../lib';
 
+export { mulberry32, sameBits } from '../helpers';
+
 export type Real = Float64Array | Float32Array;
 export type ErrorName = 'TypeError' | 'RangeError' | 'Error' | 'AbortError';
 
@@ -55,24 +57,6 @@ export function expectOptionError(e: unknown, name: ErrorName, option: string | 
 /** A 1-D and a 3-D target used across the suites. */
 export const gauss1 = () => new GaussianMixture({ means: [[0.3]], variances: [0.5] });
 export const gauss3 = () => new GaussianMixture({ means: [[0.5, -1, 2]], variances: [[0.5, 0.2, 1.5]] });
-
-/** Deterministic PRNG for test inputs (independent of the addon). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
-}
 
 export function moments1(x: ArrayLike<number>): { mean: number; variance: number } {
   const n = x.length;
