@@ -2,12 +2,54 @@
 // is exactly the scalar arithmetic (no contraction: builds use -ffp-contract=off), so a tile of
 // rows gives the same bits as the rows one at a time, whatever vector width the CPU has.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace rtk {
 
 constexpr int kLanes = 8;
 typedef double Lanes __attribute__((vector_size(kLanes * sizeof(double))));
 typedef uint64_t LaneBits __attribute__((vector_size(kLanes * sizeof(uint64_t))));
+typedef float FloatLanes __attribute__((vector_size(kLanes * sizeof(float))));
+
+// CPU only (nvcc's device pass has no __builtin_convertvector).
+#if !defined(__CUDA_ARCH__)
+
+// A tile of `rows` (1..kLanes) consecutive rows of d values, transposed: t[i][r] = rows[r][i].
+// Lanes past `rows` repeat the last row, so that they stay finite and harmless.
+template <class Real>
+inline void load_transposed(const Real* rows, int count, int d, Lanes* t) {
+  for (int i = 0; i < d; ++i)
+    for (int r = 0; r < kLanes; ++r)
+      t[i][r] = static_cast<double>(rows[static_cast<size_t>(r < count ? r : count - 1) * d + i]);
+}
+
+// kLanes adjacent values of an array of Real, as doubles.
+template <class Real>
+inline Lanes load_adjacent(const Real* values) {
+  Lanes v;
+  for (int r = 0; r < kLanes; ++r) v[r] = static_cast<double>(values[r]);
+  return v;
+}
+
+// Stores v (exactly representable in Real: see as_stored) into kLanes adjacent values.
+template <class Real>
+inline void store_adjacent(Lanes v, Real* values) {
+  for (int r = 0; r < kLanes; ++r) values[r] = static_cast<Real>(v[r]);
+}
+
+// The value an array of Real holds after storing v (v itself for double): a fused kernel
+// that keeps a tile in registers computes on exactly what the unfused kernels read back.
+template <class Real>
+inline Lanes as_stored(Lanes v) {
+  if constexpr (std::is_same_v<Real, double>) {
+    return v;
+  } else {
+    static_assert(std::is_same_v<Real, float>, "Real is float or double");
+    return __builtin_convertvector(__builtin_convertvector(v, FloatLanes), Lanes);
+  }
+}
+#endif
 
 }  // namespace rtk

@@ -94,30 +94,44 @@ RTK_HD inline double mala_accept_particle(const MalaAcceptParams& p, const MalaA
 }
 
 #if !defined(__CUDA_ARCH__)
-// The MH tests of kLanes consecutive particles (rows first_row...): log ratios row by row, then
-// the uniforms (Philox lanes) and min(1, e^la) across the tile. The same decisions, state
-// updates and probabilities, bit for bit, as mala_accept_particle row by row; the
-// probabilities are added to *prob_sum in row order and the acceptances to *count.
-template <class Real>
-inline void mala_accept_tile(const MalaAcceptParams& p, const MalaArrays<Real>& a, size_t first_row, int d,
-                             const StreamId& accept_stream, uint64_t first_particle, uint8_t* accepted,
+// The MH decisions of kLanes consecutive particles (first_particle...) from their log ratios:
+// the uniforms (Philox lanes) and min(1, e^la) across the tile, the same decisions and
+// probabilities, bit for bit, as mala_accept_particle row by row. The first `rows` lanes count:
+// their probabilities are added to *prob_sum in row order and their acceptances to *count;
+// bit r of the result says lane r takes its proposal.
+inline unsigned mh_decisions(Lanes la, const StreamId& accept_stream, uint64_t first_particle, int rows,
                              double* prob_sum, size_t* count) {
-  Lanes la;
-  for (int lane = 0; lane < kLanes; ++lane) la[lane] = mala_log_ratio(p, a, first_row + lane, d);
   const auto finite = (la == la) & (la != INFINITY) & (la != -INFINITY);
   const Lanes exponent = finite & (la < 0) ? la : Lanes{};
   const Lanes e = exp_nonpositive_lanes<Lanes, LaneBits>(exponent);
   LaneBits r[4];
   philox_block_lanes(accept_stream, first_particle, 0, r);
   const Lanes u = uniform53_lanes(r[0], r[1]);
-  for (int lane = 0; lane < kLanes; ++lane) {
+  unsigned take_bits = 0;
+  for (int lane = 0; lane < rows; ++lane) {
     const bool ok = finite[lane] != 0;
     const double prob = !ok ? 0.0 : (la[lane] >= 0 ? 1.0 : e[lane]);
     const bool take = ok && (la[lane] >= 0 || u[lane] < prob);
     *prob_sum += prob;
     *count += take ? 1 : 0;
-    if (accepted) accepted[lane] = take ? 1 : 0;
-    if (take) take_proposal(a, first_row + lane, d);
+    take_bits |= take ? 1u << lane : 0u;
+  }
+  return take_bits;
+}
+
+// The MH tests of kLanes consecutive particles (rows first_row...): log ratios row by row, then
+// mh_decisions; accepted rows take their proposals.
+template <class Real>
+inline void mala_accept_tile(const MalaAcceptParams& p, const MalaArrays<Real>& a, size_t first_row, int d,
+                             const StreamId& accept_stream, uint64_t first_particle, uint8_t* accepted,
+                             double* prob_sum, size_t* count) {
+  Lanes la;
+  for (int lane = 0; lane < kLanes; ++lane) la[lane] = mala_log_ratio(p, a, first_row + lane, d);
+  const unsigned take = mh_decisions(la, accept_stream, first_particle, kLanes, prob_sum, count);
+  for (int lane = 0; lane < kLanes; ++lane) {
+    const bool taken = (take >> lane) & 1u;
+    if (accepted) accepted[lane] = taken ? 1 : 0;
+    if (taken) take_proposal(a, first_row + lane, d);
   }
 }
 #endif
@@ -127,13 +141,13 @@ struct MalaAcceptInfo {
   double mean_accept_prob = 0;  // the Rao–Blackwellised acceptance rate, mean of min(1, e^la)
 };
 
-// The batched MH test. `accepted` (n flags) may be null. The mean acceptance probability is
-// summed in fixed blocks so it does not depend on the thread count.
-template <class Real>
-MalaAcceptInfo mala_accept(ThreadPool& pool, const Batch& b, const MalaAcceptParams& p,
-                           const MalaArrays<Real>& a, const StreamId& accept_stream, uint8_t* accepted) {
+// Runs tests(begin, end, &prob_sum, &count) over fixed blocks of 1024 particles on the pool and
+// combines the blocks in order, so that the mean acceptance probability does not depend on the
+// thread count (the GPU sums the same blocks).
+template <class Tests>
+MalaAcceptInfo mh_over_blocks(ThreadPool& pool, size_t n, Tests&& tests) {
   constexpr size_t block = 1024;
-  const size_t blocks = (b.n + block - 1) / block;
+  const size_t blocks = (n + block - 1) / block;
   // Per-block partial sums, reused between calls (no allocation in the step loop); local
   // references so that the workers write into this thread's buffers.
   static thread_local std::vector<double> prob_sums_cache;
@@ -142,19 +156,10 @@ MalaAcceptInfo mala_accept(ThreadPool& pool, const Batch& b, const MalaAcceptPar
   std::vector<size_t>& counts = counts_cache;
   prob_sums.assign(blocks, 0.0);
   counts.assign(blocks, 0);
-  pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
+  pool.for_blocks(n, block, [&](size_t blk, size_t begin, size_t end) {
     double sum = 0;
     size_t count = 0;
-    size_t row = begin;
-    for (; row + kLanes <= end; row += kLanes)
-      mala_accept_tile(p, a, row, b.d, accept_stream, b.particle_offset + row, accepted ? accepted + row : nullptr,
-                       &sum, &count);
-    for (; row < end; ++row) {
-      uint8_t flag = 0;
-      sum += mala_accept_particle(p, a, row, b.d, accept_stream, b.particle_offset + row, &flag);
-      count += flag;
-      if (accepted) accepted[row] = flag;
-    }
+    tests(begin, end, &sum, &count);
     prob_sums[blk] = sum;
     counts[blk] = count;
   });
@@ -164,8 +169,26 @@ MalaAcceptInfo mala_accept(ThreadPool& pool, const Batch& b, const MalaAcceptPar
     total += prob_sums[blk];
     info.accepted += counts[blk];
   }
-  info.mean_accept_prob = b.n ? total / static_cast<double>(b.n) : 0.0;
+  info.mean_accept_prob = n ? total / static_cast<double>(n) : 0.0;
   return info;
+}
+
+// The batched MH test. `accepted` (n flags) may be null.
+template <class Real>
+MalaAcceptInfo mala_accept(ThreadPool& pool, const Batch& b, const MalaAcceptParams& p,
+                           const MalaArrays<Real>& a, const StreamId& accept_stream, uint8_t* accepted) {
+  return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, double* sum, size_t* count) {
+    size_t row = begin;
+    for (; row + kLanes <= end; row += kLanes)
+      mala_accept_tile(p, a, row, b.d, accept_stream, b.particle_offset + row, accepted ? accepted + row : nullptr,
+                       sum, count);
+    for (; row < end; ++row) {
+      uint8_t flag = 0;
+      *sum += mala_accept_particle(p, a, row, b.d, accept_stream, b.particle_offset + row, &flag);
+      *count += flag;
+      if (accepted) accepted[row] = flag;
+    }
+  });
 }
 
 }  // namespace rtk

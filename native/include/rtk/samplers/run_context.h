@@ -63,6 +63,15 @@ class RunContext {
     if (energy) ++stats.energy_evals;
   }
 
+  // An evaluation a fused kernel made itself from built_in_mixture(): counted like evaluate's.
+  void count_evaluation(bool energy) {
+    ++stats.nfe;
+    if (energy) ++stats.energy_evals;
+  }
+
+  // The built-in mixture behind the oracle, or null (see ScoreOracle::built_in_mixture).
+  const GaussianMixture* built_in_mixture() const { return oracle_.built_in_mixture(); }
+
   bool has_energy() const { return oracle_.has_energy(); }
 
   // Baselines, warm starts, chain starts and ULD/ULA have no MH test to reject a bad score:

@@ -117,7 +117,7 @@ class GaussianMixture {
   static constexpr int kTile = kLanes;
 
   // Tiles of scratch (Lanes, naturally aligned) that evaluate_rows needs.
-  size_t work_tiles() const { return static_cast<size_t>(d_) + weights_.size(); }
+  size_t work_tiles() const { return 2 * static_cast<size_t>(d_) + weights_.size(); }
 
   // Score (and energy when energy != null) of rows [0, n) of x at the parameters `a`; p_t is
   // log-sum-exp'd stably: log p = top + log sum_j e^{l_j - top}, score = sum_j r_j (m_j - x) / var_j.
@@ -129,20 +129,15 @@ class GaussianMixture {
     }
   }
 
- private:
-  template <class Real>
-  void evaluate_tile(const AtTime& a, const Real* x, int rows, Real* score, Real* energy, Lanes* work) const {
-    constexpr int R = kTile;
+  // The core of a tile, for the fused kernels too: score (d tiles, not yet rounded to Real) and
+  // energy (when energy != null) of kTile rows held transposed in xt (d tiles); lw: K tiles of scratch.
+  void evaluate_lanes(const AtTime& a, const Lanes* xt, Lanes* score, Lanes* energy, Lanes* lw) const {
     const int d = d_;
     const size_t k = weights_.size();
     const double* mean = a.mean.data();
     const double* precision = a.precision.data();
-    Lanes* xt = work;                             // d tiles: coordinate i of the R rows (short tiles repeat the last row)
-    Lanes* lw = xt + d;                           // K tiles: log w_j + log N_j(x), then e^{l_j - top}
-    for (int i = 0; i < d; ++i)
-      for (int r = 0; r < R; ++r) xt[i][r] = static_cast<double>(x[(r < rows ? r : rows - 1) * d + i]);
     Lanes top = Lanes{} - INFINITY;
-    for (size_t j = 0; j < k; ++j) {
+    for (size_t j = 0; j < k; ++j) {  // lw[j] = log w_j + log N_j(x)
       Lanes q = Lanes{};
       for (int i = 0; i < d; ++i) {
         const Lanes diff = xt[i] - mean[j * d + i];
@@ -152,18 +147,33 @@ class GaussianMixture {
       top = lw[j] > top ? lw[j] : top;
     }
     Lanes total = Lanes{};
-    for (size_t j = 0; j < k; ++j) {
+    for (size_t j = 0; j < k; ++j) {  // lw[j] = e^{l_j - top}
       lw[j] = exp_nonpositive_lanes<Lanes, LaneBits>(lw[j] - top);
       total += lw[j];
     }
     for (int i = 0; i < d; ++i) {
       Lanes acc = Lanes{};
       for (size_t j = 0; j < k; ++j) acc += lw[j] * ((mean[j * d + i] - xt[i]) * precision[j * d + i]);
-      const Lanes value = acc / total;
-      for (int r = 0; r < rows; ++r) score[r * d + i] = static_cast<Real>(value[r]);
+      score[i] = acc / total;
     }
     if (energy)
-      for (int r = 0; r < rows; ++r) energy[r] = static_cast<Real>(-(top[r] + std::log(total[r])));
+      for (int r = 0; r < kTile; ++r) (*energy)[r] = -(top[r] + std::log(total[r]));
+  }
+
+ private:
+  template <class Real>
+  void evaluate_tile(const AtTime& a, const Real* x, int rows, Real* score, Real* energy, Lanes* work) const {
+    const int d = d_;
+    Lanes* xt = work;          // d tiles: coordinate i of the rows
+    Lanes* st = xt + d;        // d tiles: the score
+    Lanes* lw = st + d;        // K tiles
+    Lanes e;
+    load_transposed(x, rows, d, xt);
+    evaluate_lanes(a, xt, st, energy ? &e : nullptr, lw);
+    for (int i = 0; i < d; ++i)
+      for (int r = 0; r < rows; ++r) score[r * d + i] = static_cast<Real>(st[i][r]);
+    if (energy)
+      for (int r = 0; r < rows; ++r) energy[r] = static_cast<Real>(e[r]);
   }
 
  public:
@@ -242,6 +252,7 @@ class GaussianMixtureOracle : public ScoreOracle<Real> {
   void evaluate(const Real* x, size_t n, double t, Real* score, Real* energy) override {
     mixture_.evaluate(pool_, x, n, t, score, energy);
   }
+  const GaussianMixture* built_in_mixture() const override { return &mixture_; }
 
  private:
   const GaussianMixture& mixture_;

@@ -6,6 +6,8 @@
 
 namespace rtk {
 
+class GaussianMixture;
+
 template <class Real>
 class ScoreOracle {
  public:
@@ -14,6 +16,9 @@ class ScoreOracle {
   virtual bool has_energy() const = 0;
   // Fills score (n*d) at time t and, when energy is non-null, energy (n) too.
   virtual void evaluate(const Real* x, size_t n, double t, Real* score, Real* energy) = 0;
+  // The built-in mixture this oracle evaluates on the CPU's pool, if it is one: the CPU samplers
+  // may then evaluate it themselves inside a fused kernel (kernels/fused_mala_step.h).
+  virtual const GaussianMixture* built_in_mixture() const { return nullptr; }
 };
 
 }  // namespace rtk

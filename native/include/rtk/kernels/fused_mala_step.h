@@ -1,0 +1,131 @@
+// One inner step of RTK-MALA (Algorithm 2 of Huang et al. 2024; rtk-math.md "Inner MALA") on
+// the CPU with the built-in mixture as its exact energy oracle, fused: eight particles at a
+// time go through the ULA proposal, the score and energy at it, the segment potential and the
+// MH test while they sit in registers, and the state is updated with blends. It is ula_step,
+// GaussianMixture::evaluate, segment_potential_batch and mala_accept in turn, bit for bit
+// (tested), in one pass over the batch and one pool dispatch instead of four. The chain's state
+// is kept in the tiled layout (tiled_layout.h) for the whole segment, so every load and store
+// is a whole vector.
+#pragma once
+#include <cmath>
+#include <vector>
+
+#include "../batch.h"
+#include "../lanes.h"
+#include "../philox_lanes.h"
+#include "../targets/gaussian_mixture.h"
+#include "../thread_pool.h"
+#include "mala.h"
+#include "score_step.h"
+#include "segment_potential.h"
+#include "tiled_layout.h"
+
+namespace rtk {
+
+// A MALA chain's state in the tiled layout, updated in place on acceptance, and its segment's
+// anchor x (tiled too). g has one value per row, tiled with d = 1.
+template <class Real>
+struct TiledChain {
+  Real* z;
+  Real* grad_g;
+  Real* g;
+  Real* score;  // the raw score at z (kept for the next segment's Tweedie warm start)
+  const Real* anchor;
+};
+
+// CPU only: the tiles are GCC vectors (nvcc's device pass skips them).
+#if !defined(__CUDA_ARCH__)
+// Tiles of scratch (Lanes) one fused_mala_tile needs.
+inline size_t fused_mala_work_tiles(const GaussianMixture& m) { return 3 * static_cast<size_t>(m.dim()) + m.components(); }
+
+// Tile k (rows 8k..8k+7, of which the first `rows` are real) of the step. Every stage is the
+// arithmetic of its unfused kernel, lane by lane, on the values that kernel reads from memory.
+template <class Real>
+inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtTime& at, const SegmentPotential& pot,
+                            const MalaAcceptParams& p, const TiledChain<Real>& c, size_t k, int rows,
+                            const StreamId& noise, const StreamId& accept, uint64_t first_particle, Lanes* work,
+                            double* prob_sum, size_t* count) {
+  const int d = m.dim();
+  Lanes* z_prop = work;  // the proposal z', score(z') and grad g(z'): d tiles each
+  Lanes* score_prop = z_prop + d;
+  Lanes* grad_g_prop = score_prop + d;
+  Lanes* mixture_work = grad_g_prop + d;
+  const size_t o = k * static_cast<size_t>(d) * kLanes;
+
+  // z' = z - tau grad g(z) + sqrt(2 tau) xi (ula_step).
+  const ScoreStep step = langevin_coefficients(p.tau, -1.0);
+  Lanes four[4];
+  for (int block = 0; block * 4 < d; ++block) {
+    normal4_lanes(noise, first_particle, static_cast<uint32_t>(block), four);
+    const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
+    for (int i = block * 4; i < end; ++i) {
+      const Lanes z = load_adjacent(c.z + o + i * kLanes), grad_g = load_adjacent(c.grad_g + o + i * kLanes);
+      z_prop[i] = as_stored<Real>(step.cx * z + step.cs * grad_g + step.cn * four[i - block * 4]);
+    }
+  }
+
+  // score(z', t) and energy(z', t) (GaussianMixture::evaluate).
+  Lanes energy;
+  m.evaluate_lanes(at, z_prop, score_prop, &energy, mixture_work);
+  energy = as_stored<Real>(energy);
+
+  // grad g(z') and g(z') (segment_potential_particle).
+  Lanes quad = Lanes{};
+  for (int i = 0; i < d; ++i) {
+    score_prop[i] = as_stored<Real>(score_prop[i]);
+    const Lanes r = pot.decay * z_prop[i] - load_adjacent(c.anchor + o + i * kLanes);
+    quad += r * r;
+    grad_g_prop[i] = as_stored<Real>(-score_prop[i] + pot.decay * r / pot.sigma2);
+  }
+  const Lanes g_prop = as_stored<Real>(energy + quad / (2.0 * pot.sigma2));
+
+  // The log ratio la (mala_log_ratio with the exact energy difference), then the MH test.
+  Lanes forward = Lanes{}, backward = Lanes{}, step2 = Lanes{};
+  for (int i = 0; i < d; ++i) {
+    const Lanes u = z_prop[i] - load_adjacent(c.z + o + i * kLanes);
+    const Lanes f = u + p.tau * load_adjacent(c.grad_g + o + i * kLanes), r = -u + p.tau * grad_g_prop[i];
+    forward += f * f;
+    backward += r * r;
+    step2 += u * u;
+  }
+  Real* g = c.g + k * kLanes;
+  const Lanes g_now = load_adjacent(g);
+  const Lanes la = step2 > p.projection_radius * p.projection_radius
+                       ? Lanes{} - INFINITY
+                       : -(g_prop - g_now) + (forward - backward) / (4.0 * p.tau);
+  const unsigned take = mh_decisions(la, accept, first_particle, rows, prob_sum, count);
+  if (take == 0) return;
+
+  // Accepted rows take the proposal (take_proposal), as blends of whole tiles.
+  const LaneBits lane_bit = {1, 2, 4, 8, 16, 32, 64, 128};
+  const auto taken = (lane_bit & take) != 0;
+  for (int i = 0; i < d; ++i) {
+    Real* z = c.z + o + i * kLanes;
+    Real* grad_g = c.grad_g + o + i * kLanes;
+    Real* score = c.score + o + i * kLanes;
+    store_adjacent(taken ? z_prop[i] : load_adjacent(z), z);
+    store_adjacent(taken ? grad_g_prop[i] : load_adjacent(grad_g), grad_g);
+    store_adjacent(taken ? score_prop[i] : load_adjacent(score), score);
+  }
+  store_adjacent(taken ? g_prop : g_now, g);
+}
+
+// The batched fused step at the parameters `at` of p_t; reduces like mala_accept.
+template <class Real>
+MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianMixture& m,
+                               const GaussianMixture::AtTime& at, const SegmentPotential& pot,
+                               const MalaAcceptParams& p, const TiledChain<Real>& c, const StreamId& noise,
+                               const StreamId& accept) {
+  return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, double* sum, size_t* count) {
+    static thread_local std::vector<Lanes> work;  // grows once per thread, never in the step loop
+    if (work.size() < fused_mala_work_tiles(m)) work.resize(fused_mala_work_tiles(m));
+    for (size_t row = begin; row < end; row += kLanes) {
+      const int rows = static_cast<int>(end - row < kLanes ? end - row : kLanes);
+      fused_mala_tile(m, at, pot, p, c, row / kLanes, rows, noise, accept, b.particle_offset + row, work.data(), sum,
+                      count);
+    }
+  });
+}
+#endif
+
+}  // namespace rtk
