@@ -49,11 +49,11 @@ RTK_HD inline F exp_nonpositive_lanes(F x) {
 
 RTK_HD inline double exp_nonpositive(double x) { return exp_nonpositive_lanes<double, uint64_t>(x); }
 
-// ln(u) for u in (0, 1] (normal numbers): u = 2^e m with m in [sqrt(1/2), sqrt(2)), and
-// ln m = 2 atanh(s), s = (m - 1)/(m + 1), |s| <= 0.1716, by its series to s^21 (truncation
-// < 1e-18). Accurate to about 2 ulp.
+// ln(u) for a positive normal u (Box–Muller's uniforms, the mixture's sum of weights):
+// u = 2^e m with m in [sqrt(1/2), sqrt(2)), and ln m = 2 atanh(s), s = (m - 1)/(m + 1),
+// |s| <= 0.1716, by its series to s^21 (truncation < 1e-18). Accurate to about 2 ulp.
 template <class F, class U>
-RTK_HD inline F log_unit_lanes(F u) {
+RTK_HD inline F log_lanes(F u) {
   constexpr double ln2_hi = 6.93147180369123816490e-01;
   constexpr double ln2_lo = 1.90821492927058770002e-10;
   constexpr uint64_t mantissa = 0x000FFFFFFFFFFFFFull, one = 0x3FF0000000000000ull;

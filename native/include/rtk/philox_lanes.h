@@ -54,12 +54,13 @@ inline Lanes uniform53_lanes(LaneBits a, LaneBits b) {
   return (hi * 67108864.0 + lo) * 1.1102230246251565404236316680908203125e-16;  // 2^-53
 }
 
-// Four standard normals per lane (normal4 of each lane's particle).
-inline void normal4_lanes(const StreamId& s, uint64_t first, uint32_t block, Lanes out[4]) {
+// Four standard normals per lane (normal4 of each lane's particle); only the first `needed`
+// (1..4) are written, so a row's last block of one or two coordinates skips the second pair.
+inline void normal4_lanes(const StreamId& s, uint64_t first, uint32_t block, Lanes out[4], int needed = 4) {
   LaneBits r[4];
   philox_block_lanes(s, first, block, r);
-  for (int pair = 0; pair < 2; ++pair) {
-    Lanes radius = -2.0 * log_unit_lanes<Lanes, LaneBits>(uniform_open32_lanes(r[2 * pair]));
+  for (int pair = 0; pair < (needed + 1) / 2; ++pair) {
+    Lanes radius = -2.0 * log_lanes<Lanes, LaneBits>(uniform_open32_lanes(r[2 * pair]));
     for (int lane = 0; lane < kLanes; ++lane) radius[lane] = std::sqrt(radius[lane]);
     Lanes sin_a, cos_a;
     sincos_2pi_lanes<Lanes>(uniform_open32_lanes(r[2 * pair + 1]), sin_a, cos_a);

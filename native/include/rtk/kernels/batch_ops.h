@@ -42,8 +42,8 @@ template <class Real>
 inline void fill_normals_tile(const StreamId& stream, uint64_t first_particle, int d, Real* out) {
   Lanes four[4];
   for (int block = 0; block * 4 < d; ++block) {
-    normal4_lanes(stream, first_particle, static_cast<uint32_t>(block), four);
     const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
+    normal4_lanes(stream, first_particle, static_cast<uint32_t>(block), four, end - block * 4);
     for (int lane = 0; lane < kLanes; ++lane) {
       Real* row = out + static_cast<size_t>(lane) * d;
       for (int i = block * 4; i < end; ++i) row[i] = static_cast<Real>(four[i - block * 4][lane]);

@@ -107,15 +107,14 @@ inline unsigned mh_decisions(Lanes la, const StreamId& accept_stream, uint64_t f
   LaneBits r[4];
   philox_block_lanes(accept_stream, first_particle, 0, r);
   const Lanes u = uniform53_lanes(r[0], r[1]);
+  const Lanes prob = finite ? (la >= 0 ? Lanes{} + 1.0 : e) : Lanes{};
+  const auto take = finite & ((la >= 0) | (u < prob));
   unsigned take_bits = 0;
   for (int lane = 0; lane < rows; ++lane) {
-    const bool ok = finite[lane] != 0;
-    const double prob = !ok ? 0.0 : (la[lane] >= 0 ? 1.0 : e[lane]);
-    const bool take = ok && (la[lane] >= 0 || u[lane] < prob);
-    *prob_sum += prob;
-    *count += take ? 1 : 0;
-    take_bits |= take ? 1u << lane : 0u;
+    *prob_sum += prob[lane];
+    take_bits |= take[lane] ? 1u << lane : 0u;
   }
+  *count += static_cast<size_t>(__builtin_popcount(take_bits));
   return take_bits;
 }
 

@@ -81,8 +81,8 @@ inline void score_step_tile(const ScoreStep& c, const Real* x, const Real* s, Re
                             const StreamId& noise, uint64_t first_particle) {
   Lanes four[4];
   for (int block = 0; block * 4 < d; ++block) {
-    normal4_lanes(noise, first_particle, static_cast<uint32_t>(block), four);
     const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
+    normal4_lanes(noise, first_particle, static_cast<uint32_t>(block), four, end - block * 4);
     for (int lane = 0; lane < kLanes; ++lane) {
       const size_t o = static_cast<size_t>(lane) * d;
       for (int i = block * 4; i < end; ++i)

@@ -98,9 +98,9 @@ inline void uld_step_tile(const UldCoefficients& c, Real* z, Real* v, const Real
                           const StreamId& noise2, uint64_t first_particle) {
   Lanes n1[4], n2[4];
   for (int block = 0; block * 4 < d; ++block) {
-    normal4_lanes(noise, first_particle, static_cast<uint32_t>(block), n1);
-    normal4_lanes(noise2, first_particle, static_cast<uint32_t>(block), n2);
     const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
+    normal4_lanes(noise, first_particle, static_cast<uint32_t>(block), n1, end - block * 4);
+    normal4_lanes(noise2, first_particle, static_cast<uint32_t>(block), n2, end - block * 4);
     for (int lane = 0; lane < kLanes; ++lane) {
       const size_t o = static_cast<size_t>(lane) * d;
       for (int i = block * 4; i < end; ++i) {

@@ -48,7 +48,7 @@ RTK_HD inline void mixture_row(const double* mean, const double* precision, cons
     for (size_t j = 0; j < k; ++j) acc += lw[j * stride] * ((mean[j * d + i] - xi) * precision[j * d + i]);
     score[i] = static_cast<Real>(acc / total);
   }
-  if (energy) *energy = static_cast<Real>(-(top + log(total)));
+  if (energy) *energy = static_cast<Real>(-(top + log_lanes<double, uint64_t>(total)));
 }
 
 class GaussianMixture {
@@ -156,8 +156,7 @@ class GaussianMixture {
       for (size_t j = 0; j < k; ++j) acc += lw[j] * ((mean[j * d + i] - xt[i]) * precision[j * d + i]);
       score[i] = acc / total;
     }
-    if (energy)
-      for (int r = 0; r < kTile; ++r) (*energy)[r] = -(top[r] + std::log(total[r]));
+    if (energy) *energy = -(top + log_lanes<Lanes, LaneBits>(total));
   }
 
  private:
