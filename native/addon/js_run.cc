@@ -99,14 +99,14 @@ void JsScoreRun::start(const Napi::CallbackInfo& info) {
   if (has_energy_) energy_ref_ = Napi::Persistent(info[4]);
   auto samples = std::make_shared<std::vector<Real>>(values);
   samples_ = samples;
+  pool_ = std::make_shared<rtk::ThreadPool>(plan_.threads);
   thread_ = std::thread([plan = plan_, device = device_, h = handoff_, state = state_, stats = stats_, samples,
-                         energy = has_energy_] {
+                         energy = has_energy_, pool = pool_] {
     std::string error;
     bool cancelled = false;
     try {
-      rtk::ThreadPool pool(plan.threads);
       JsOracle<Real> oracle(h, plan.d, energy);
-      *stats = run_on_device(device, plan, oracle, nullptr, pool, state->hooks(), state->nfe_budget,
+      *stats = run_on_device(device, plan, oracle, nullptr, *pool, state->hooks(), state->nfe_budget,
                              samples->data());
     } catch (const rtk::RunCancelled&) {
       cancelled = true;
@@ -134,6 +134,7 @@ void JsScoreRun::stop() {
     handoff_->changed.notify_all();
   }
   thread_.join();
+  pool_.reset();  // its threads end with the run, not when JS collects this object
 }
 
 template <class Real>
@@ -227,6 +228,7 @@ Napi::Value JsScoreRun::Provide(const Napi::CallbackInfo& info) {
   if (dtype_ == Dtype::Float64) copy_reply_from_js<double>(env);
   else copy_reply_from_js<float>(env);
   handoff_->pending = false;
+  if (pool_) pool_->nudge();  // its workers wake while the sampler thread does
   handoff_->changed.notify_all();
   return env.Undefined();
 }

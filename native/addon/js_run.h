@@ -18,6 +18,7 @@
 #include "convert.h"
 #include "device_run.h"
 #include "rtk/samplers/plan.h"
+#include "rtk/thread_pool.h"
 #include "run_state.h"
 
 namespace rtk_addon {
@@ -76,6 +77,7 @@ class JsScoreRun : public Napi::ObjectWrap<JsScoreRun> {
   std::shared_ptr<void> samples_;  // std::vector<Real> owned by the sampler thread until it ends
   std::shared_ptr<rtk::Stats> stats_ = std::make_shared<rtk::Stats>();
   Napi::Reference<Napi::Value> x_ref_, score_ref_, energy_ref_;
+  std::shared_ptr<rtk::ThreadPool> pool_;  // the sampler's; nudged when a reply goes back
   std::thread thread_;
   double t_ = 0;
 };

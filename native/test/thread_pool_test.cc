@@ -110,3 +110,38 @@ TEST(thread_pool, ranges_run_concurrently) {
       1);
   CHECK(overlapped.load());
 }
+
+// Jobs after the workers fell asleep (the pause of a JS score) and jobs racing nudge() from
+// another thread: every item still runs exactly once, nothing hangs, and a worker that wakes
+// after the caller finished a job alone does not join a later job twice.
+TEST(thread_pool, sleeping_workers_and_nudges) {
+  rtk::ThreadPool pool(3);
+  std::atomic<bool> stop{false};
+  std::thread nudger([&] {
+    while (!stop.load()) {
+      pool.nudge();
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  });
+  size_t total = 0;
+  for (int job = 0; job < 400; ++job) {
+    if (job % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // workers go to sleep
+    std::vector<std::atomic<int>> hits(515);
+    for (auto& h : hits) h.store(0);
+    pool.parallel_for(
+        hits.size(),
+        [&](size_t begin, size_t end) {
+          for (size_t i = begin; i < end; ++i) hits[i]++;
+        },
+        8);
+    for (auto& h : hits) total += h.load() == 1 ? 1 : 0;
+  }
+  stop = true;
+  nudger.join();
+  CHECK_EQ(total, size_t(400) * 515);
+  pool.nudge();  // on an idle pool: harmless
+  std::atomic<size_t> sum{0};
+  pool.parallel_for(
+      100, [&](size_t begin, size_t end) { sum += end - begin; }, 8);
+  CHECK_EQ(sum.load(), size_t(100));
+}

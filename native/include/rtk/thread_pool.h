@@ -60,6 +60,17 @@ class ThreadPool {
 
   int size() const { return count_; }
 
+  // Wakes sleeping workers to spin briefly for the next job: a thread that knows a job is about
+  // to come (the JS thread handing a score back to the sampler) overlaps their wake-up latency
+  // with the sampler's own instead of paying it after.
+  void nudge() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++nudges_;
+    }
+    wake_.notify_all();
+  }
+
   // Calls fn(begin, end) over [0, n) in ranges of at least `grain` items, on all threads.
   // The first exception thrown by any range is rethrown here after all ranges finished.
   // About 16 ranges per thread, taken in turn, so that no thread waits long for the last one;
@@ -114,6 +125,10 @@ class ThreadPool {
     return ready();
   }
 
+  // The caller publishes the job, wakes the workers and drains chunks itself; then it closes the
+  // job and waits only for the workers that joined it. A worker still waking up when the caller
+  // has done every chunk (after a long pause, e.g. a JS score) finds the job closed and costs
+  // the caller nothing.
   void run_chunks(size_t chunks, FunctionRef<void(size_t)> body) {
     std::unique_lock<std::mutex> job_lock(job_mutex_);  // one job at a time per pool
     {
@@ -122,14 +137,18 @@ class ThreadPool {
       job_chunks_ = chunks;
       next_chunk_.store(0);
       error_ = nullptr;
-      active_.store(static_cast<int>(workers_.size()));
+      open_ = true;
       generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     drain();
-    if (!spin_until([this] { return active_.load(std::memory_order_acquire) == 0; })) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      open_ = false;
+    }
+    if (!spin_until([this] { return joined_.load(std::memory_order_acquire) == 0; })) {
       std::unique_lock<std::mutex> lock(mutex_);
-      done_.wait(lock, [this] { return active_.load() == 0; });
+      done_.wait(lock, [this] { return joined_.load() == 0; });
     }
     std::lock_guard<std::mutex> lock(mutex_);
     job_ = nullptr;
@@ -150,19 +169,23 @@ class ThreadPool {
   }
 
   void work_loop() {
-    unsigned long long seen = 0;
+    unsigned long long seen = 0, seen_nudges = 0;
     for (;;) {
       spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return generation_.load() != seen; });
-        seen = generation_.load();
+        wake_.wait(lock, [&] { return generation_.load() != seen || nudges_ != seen_nudges; });
         if (stopping_) return;
+        seen_nudges = nudges_;
+        if (generation_.load() == seen) continue;  // nudged: spin for the job that is coming
+        seen = generation_.load();
+        if (!open_) continue;  // the caller already finished this job alone
+        joined_.fetch_add(1);
       }
       drain();
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (active_.fetch_sub(1) == 1) done_.notify_one();
+        if (joined_.fetch_sub(1) == 1 && !open_) done_.notify_one();
       }
     }
   }
@@ -177,9 +200,11 @@ class ThreadPool {
   size_t job_chunks_ = 0;
   std::atomic<size_t> next_chunk_{0};
   std::exception_ptr error_;
-  std::atomic<int> active_{0};
+  bool open_ = false;            // the current job still takes workers (guarded by mutex_)
+  std::atomic<int> joined_{0};   // workers inside the current job
   std::atomic<unsigned long long> generation_{0};
   bool stopping_ = false;
+  unsigned long long nudges_ = 0;  // calls of nudge() (guarded by mutex_)
 };
 
 }  // namespace rtk
