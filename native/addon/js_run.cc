@@ -126,14 +126,15 @@ void JsScoreRun::start(const Napi::CallbackInfo& info) {
 JsScoreRun::~JsScoreRun() { stop(); }
 
 void JsScoreRun::stop() {
-  if (!thread_.joinable()) return;
-  {
-    std::lock_guard<std::mutex> lock(handoff_->mutex);
-    handoff_->cancelled = true;
-    state_->cancel = true;
-    handoff_->changed.notify_all();
+  if (thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(handoff_->mutex);
+      handoff_->cancelled = true;
+      state_->cancel = true;
+      handoff_->changed.notify_all();
+    }
+    thread_.join();
   }
-  thread_.join();
   pool_.reset();  // its threads end with the run, not when JS collects this object
 }
 
@@ -258,6 +259,7 @@ Napi::Value JsScoreRun::Result(const Napi::CallbackInfo& info) {
     if (!samples_ || !handoff_->finished || !handoff_->error.empty()) throw Napi::Error::New(env, "the run has not finished");
   }
   if (thread_.joinable()) thread_.join();
+  pool_.reset();
   return dtype_ == Dtype::Float64 ? result_typed<double>(env) : result_typed<float>(env);
 }
 
