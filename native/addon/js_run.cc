@@ -52,6 +52,7 @@ class JsOracle : public rtk::ScoreOracle<Real> {
     h_->energy_out = energy;
     h_->t = t;
     h_->pending = true;
+    h_->for_js.store(true);
     h_->changed.notify_all();
     h_->changed.wait(lock, [&] { return !h_->pending || h_->cancelled; });
     if (h_->cancelled) throw rtk::RunCancelled();
@@ -99,7 +100,7 @@ void JsScoreRun::start(const Napi::CallbackInfo& info) {
   if (has_energy_) energy_ref_ = Napi::Persistent(info[4]);
   auto samples = std::make_shared<std::vector<Real>>(values);
   samples_ = samples;
-  pool_ = std::make_shared<rtk::ThreadPool>(plan_.threads);
+  pool_ = std::make_shared<rtk::ThreadPool>(plan_.threads, 1);
   thread_ = std::thread([plan = plan_, device = device_, h = handoff_, state = state_, stats = stats_, samples,
                          energy = has_energy_, pool = pool_] {
     std::string error;
@@ -117,6 +118,7 @@ void JsScoreRun::start(const Napi::CallbackInfo& info) {
     }
     std::lock_guard<std::mutex> lock(h->mutex);
     h->finished = true;
+    h->for_js.store(true);
     h->error = error;
     h->error_cancelled = cancelled;
     h->changed.notify_all();
@@ -161,6 +163,7 @@ void JsScoreRun::copy_request_to_js(Napi::Env) {
 // (done); throws what the sampler threw.
 Napi::Value JsScoreRun::Next(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  if (pool_ && pool_->helpers() > 0) pool_->help_until([this] { return handoff_->for_js.load(); });
   std::unique_lock<std::mutex> lock(handoff_->mutex);
   if (handoff_->cancelled) throw Napi::Error::New(env, "the run is closed");
   handoff_->changed.wait(lock, [&] { return handoff_->pending || handoff_->finished; });
@@ -229,6 +232,7 @@ Napi::Value JsScoreRun::Provide(const Napi::CallbackInfo& info) {
   if (dtype_ == Dtype::Float64) copy_reply_from_js<double>(env);
   else copy_reply_from_js<float>(env);
   handoff_->pending = false;
+  handoff_->for_js.store(false);
   if (pool_) pool_->nudge();  // its workers wake while the sampler thread does
   handoff_->changed.notify_all();
   return env.Undefined();

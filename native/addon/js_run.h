@@ -9,6 +9,7 @@
 #pragma once
 #include <napi.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,7 @@ struct Handoff {
   bool pending = false;    // a request waits for JS
   bool cancelled = false;  // JS closed the run
   bool finished = false;   // the sampler thread has ended
+  std::atomic<bool> for_js{false};  // pending || finished, readable without the mutex
   int kind = 0;            // 0: the score; 1: the score and the energy (one round trip)
   double t = 0;
   const void* x = nullptr;
@@ -77,7 +79,10 @@ class JsScoreRun : public Napi::ObjectWrap<JsScoreRun> {
   std::shared_ptr<void> samples_;  // std::vector<Real> owned by the sampler thread until it ends
   std::shared_ptr<rtk::Stats> stats_ = std::make_shared<rtk::Stats>();
   Napi::Reference<Napi::Value> x_ref_, score_ref_, energy_ref_;
-  std::shared_ptr<rtk::ThreadPool> pool_;  // the sampler's; nudged when a reply goes back
+  // The sampler's pool. With threads >= 2 the JS thread is one of its threads: next() lends it
+  // to the pool while the sampler computes (awake when the native steps start), and the
+  // pool's own workers are nudged when a reply goes back.
+  std::shared_ptr<rtk::ThreadPool> pool_;
   std::thread thread_;
   double t_ = 0;
 };

@@ -145,3 +145,42 @@ TEST(thread_pool, sleeping_workers_and_nudges) {
       100, [&](size_t begin, size_t end) { sum += end - begin; }, 8);
   CHECK_EQ(sum.load(), size_t(100));
 }
+
+// A pool of 3 threads of which 1 is a helper: the helper thread lends itself with help_until
+// and really runs chunks (the first range waits, bounded, for another to start on the helper or
+// the worker); every item runs once; help_until returns once done() holds.
+TEST(thread_pool, helper_threads_run_chunks) {
+  rtk::ThreadPool pool(3, 1);
+  CHECK_EQ(pool.size(), 3);
+  CHECK_EQ(pool.helpers(), 1);
+  std::atomic<bool> finished{false};
+  std::atomic<int> helper_chunks{0};
+  static thread_local bool on_helper = false;
+  std::thread helper([&] {
+    on_helper = true;
+    pool.help_until([&] { return finished.load(); });
+  });
+  size_t total = 0;
+  for (int job = 0; job < 300; ++job) {
+    std::vector<std::atomic<int>> hits(300);
+    for (auto& h : hits) h.store(0);
+    pool.parallel_for(
+        hits.size(),
+        [&](size_t begin, size_t end) {
+          if (on_helper) helper_chunks++;
+          // Slow enough that the helper gets chunks before the caller drains them all.
+          const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+          while (std::chrono::steady_clock::now() < until) {
+          }
+          for (size_t i = begin; i < end; ++i) hits[i]++;
+        },
+        8);
+    for (auto& h : hits) total += h.load() == 1 ? 1 : 0;
+  }
+  finished = true;
+  helper.join();
+  CHECK_EQ(total, size_t(300) * 300);
+  CHECK(helper_chunks.load() > 0);
+  // Without helpers the clamp keeps one thread for the caller.
+  CHECK_EQ(rtk::ThreadPool(1, 1).helpers(), 0);
+}

@@ -40,11 +40,13 @@ class ThreadPool {
   template <class T>
   using Buffer = std::vector<T>;
 
-  // threads <= 0 means one per hardware core.
-  explicit ThreadPool(int threads) {
+  // threads <= 0 means one per hardware core. `helpers` of the threads are not started here:
+  // they are threads of the caller's that lend themselves through help_until.
+  explicit ThreadPool(int threads, int helpers = 0) {
     unsigned hw = std::thread::hardware_concurrency();
     count_ = threads > 0 ? threads : static_cast<int>(hw == 0 ? 1 : hw);
-    for (int i = 1; i < count_; ++i) workers_.emplace_back([this] { work_loop(); });
+    helpers_ = std::max(0, std::min(helpers, count_ - 1));
+    for (int i = 1 + helpers_; i < count_; ++i) workers_.emplace_back([this] { work_loop(); });
   }
   ~ThreadPool() {
     {
@@ -59,6 +61,7 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return count_; }
+  int helpers() const { return helpers_; }
 
   // Wakes sleeping workers to spin briefly for the next job: a thread that knows a job is about
   // to come (the JS thread handing a score back to the sampler) overlaps their wake-up latency
@@ -69,6 +72,32 @@ class ThreadPool {
       ++nudges_;
     }
     wake_.notify_all();
+  }
+
+  // Lends the calling thread to the pool until done() holds: it runs chunks of the jobs the
+  // pool's caller publishes, like a worker, and spins in between (checking done() between
+  // chunks). For a thread that would otherwise sleep while the pool's caller works: the JS
+  // thread while a JS-score run computes its native steps, already awake when they start.
+  void help_until(FunctionRef<bool()> done) {
+    unsigned long long helped = generation_.load(std::memory_order_acquire);
+    bool first = true;
+    while (!done()) {
+      const unsigned long long g = generation_.load(std::memory_order_acquire);
+      if (g == helped && !first) {
+        pause();
+        continue;
+      }
+      first = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        helped = generation_.load();
+        if (!open_) continue;
+        joined_.fetch_add(1);
+      }
+      drain();
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (joined_.fetch_sub(1) == 1 && !open_) done_.notify_one();
+    }
   }
 
   // Calls fn(begin, end) over [0, n) in ranges of at least `grain` items, on all threads.
@@ -191,6 +220,7 @@ class ThreadPool {
   }
 
   int count_ = 1;
+  int helpers_ = 0;  // of the count_ threads, lent through help_until rather than started here
   std::vector<std::thread> workers_;
   std::mutex job_mutex_;
   std::mutex mutex_;
