@@ -12,37 +12,10 @@
 #include "rtk/samplers/sample.h"
 #include "rtk/targets/gaussian_mixture.h"
 #include "rtk/targets/paper_target.h"
+#include "mixture_oracles.h"
 #include "same_bits.h"
 
 namespace {
-
-// The mixture as any other oracle: no built_in_mixture(), so every step runs unfused.
-template <class Real>
-class OpaqueMixture : public rtk::ScoreOracle<Real> {
- public:
-  OpaqueMixture(const rtk::GaussianMixture& m, rtk::ThreadPool& pool) : mixture_(m), pool_(pool) {}
-  int dim() const override { return mixture_.dim(); }
-  bool has_energy() const override { return true; }
-  void evaluate(const Real* x, size_t n, double t, Real* score, Real* energy) override {
-    mixture_.evaluate(pool_, x, n, t, score, energy);
-  }
-
- private:
-  const rtk::GaussianMixture& mixture_;
-  rtk::ThreadPool& pool_;
-};
-
-// The built-in oracle, counting the batched evaluations that did not go through a fused kernel.
-template <class Real>
-class CountingMixture : public rtk::GaussianMixtureOracle<Real> {
- public:
-  using rtk::GaussianMixtureOracle<Real>::GaussianMixtureOracle;
-  void evaluate(const Real* x, size_t n, double t, Real* score, Real* energy) override {
-    ++calls;
-    rtk::GaussianMixtureOracle<Real>::evaluate(x, n, t, score, energy);
-  }
-  int calls = 0;
-};
 
 rtk::Plan mala_plan(size_t n, int d) {
   rtk::Plan p;
@@ -54,29 +27,6 @@ rtk::Plan mala_plan(size_t n, int d) {
   p.steps = {4, 3, 4, 5};
   p.warm_starts.assign(4, rtk::WarmStart::Tweedie);
   return p;
-}
-
-template <class Real>
-struct Run {
-  std::vector<Real> x;
-  rtk::Stats stats;
-  int unfused_calls = 0;
-};
-
-template <class Real>
-Run<Real> run(const rtk::Plan& plan, const rtk::GaussianMixture& m, int threads, bool fused) {
-  rtk::ThreadPool pool(threads);
-  Run<Real> r;
-  r.x.resize(plan.n * plan.d);
-  if (fused) {
-    CountingMixture<Real> oracle(m, pool);
-    r.stats = rtk::sample(plan, oracle, pool, rtk::RunHooks{}, 0, r.x.data());
-    r.unfused_calls = oracle.calls;
-  } else {
-    OpaqueMixture<Real> oracle(m, pool);
-    r.stats = rtk::sample(plan, oracle, pool, rtk::RunHooks{}, 0, r.x.data());
-  }
-  return r;
 }
 
 bool same_stats(const rtk::Stats& a, const rtk::Stats& b) {
@@ -92,11 +42,11 @@ bool same_stats(const rtk::Stats& a, const rtk::Stats& b) {
 
 template <class Real>
 void check_fused_matches_unfused(const rtk::Plan& plan, const rtk::GaussianMixture& m) {
-  const Run<Real> unfused = run<Real>(plan, m, 1, false);
+  const rtk_test::MixtureRun<Real> unfused = rtk_test::run_mixture<Real>(plan, m, 1, false);
   int steps = 0;
   for (int s : plan.steps) steps += s;
   for (int threads : {1, 2, 3}) {
-    const Run<Real> fused = run<Real>(plan, m, threads, true);
+    const rtk_test::MixtureRun<Real> fused = rtk_test::run_mixture<Real>(plan, m, threads, true);
     CHECK(rtk_test::same_bits(fused.x, unfused.x));
     CHECK(same_stats(fused.stats, unfused.stats));
     // Every inner step was fused: the oracle only saw the chain starts and the warm starts.
@@ -149,8 +99,8 @@ TEST(fused_mala_step, projection_same_bits_as_unfused) {
   plan.step_size = 0.01;
   plan.projection_radius = 0.75;
   check_fused_matches_unfused<double>(plan, m);
-  const Run<double> projected = run<double>(plan, m, 2, true);
+  const rtk_test::MixtureRun<double> projected = rtk_test::run_mixture<double>(plan, m, 2, true);
   plan.projection_radius = INFINITY;
-  const Run<double> free = run<double>(plan, m, 2, true);
+  const rtk_test::MixtureRun<double> free = rtk_test::run_mixture<double>(plan, m, 2, true);
   CHECK(projected.stats.segments.back().accept_rate < free.stats.segments.back().accept_rate - 0.2);
 }

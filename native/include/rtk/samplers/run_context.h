@@ -77,7 +77,11 @@ class RunContext {
   // Baselines, warm starts, chain starts and ULD/ULA have no MH test to reject a bad score:
   // stop with a clear error (step < 0 names the segment's warm start).
   void require_finite(const Real* values, size_t count, const char* what, int segment, int step, double t) {
-    const NonFinite bad = find_non_finite(pool, values, count);
+    require_finite(find_non_finite(pool, values, count), what, segment, step, t);
+  }
+
+  // The same for a fused kernel that looked for the first non-finite value itself.
+  void require_finite(const NonFinite& bad, const char* what, int segment, int step, double t) {
     if (bad.found)
       throw SamplerError(std::string(what) + " returned a non-finite value (" + std::to_string(bad.value) +
                          " at index " + std::to_string(bad.index) + ") at segment " + std::to_string(segment) +

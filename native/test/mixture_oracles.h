@@ -1,0 +1,66 @@
+// Two oracles around the built-in mixture for the fused-kernel tests, one that hides it (every
+// step runs unfused) and one that counts the batched evaluations the samplers still ask of it,
+// and a run of a plan with either.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "rtk/samplers/sample.h"
+#include "rtk/targets/gaussian_mixture.h"
+
+namespace rtk_test {
+
+// The mixture as any other oracle: no built_in_mixture(), so every step runs unfused.
+template <class Real>
+class OpaqueMixture : public rtk::ScoreOracle<Real> {
+ public:
+  OpaqueMixture(const rtk::GaussianMixture& m, rtk::ThreadPool& pool) : mixture_(m), pool_(pool) {}
+  int dim() const override { return mixture_.dim(); }
+  bool has_energy() const override { return true; }
+  void evaluate(const Real* x, size_t n, double t, Real* score, Real* energy) override {
+    mixture_.evaluate(pool_, x, n, t, score, energy);
+  }
+
+ private:
+  const rtk::GaussianMixture& mixture_;
+  rtk::ThreadPool& pool_;
+};
+
+// The built-in oracle, counting the batched evaluations that did not go through a fused kernel.
+template <class Real>
+class CountingMixture : public rtk::GaussianMixtureOracle<Real> {
+ public:
+  using rtk::GaussianMixtureOracle<Real>::GaussianMixtureOracle;
+  void evaluate(const Real* x, size_t n, double t, Real* score, Real* energy) override {
+    ++calls;
+    rtk::GaussianMixtureOracle<Real>::evaluate(x, n, t, score, energy);
+  }
+  int calls = 0;
+};
+
+// One run of the plan on the mixture: fused (the built-in oracle, counting what it is still
+// asked) or unfused (the mixture hidden).
+template <class Real>
+struct MixtureRun {
+  std::vector<Real> x;
+  rtk::Stats stats;
+  int unfused_calls = 0;
+};
+
+template <class Real>
+MixtureRun<Real> run_mixture(const rtk::Plan& plan, const rtk::GaussianMixture& m, int threads, bool fused) {
+  rtk::ThreadPool pool(threads);
+  MixtureRun<Real> r;
+  r.x.resize(plan.n * plan.d);
+  if (fused) {
+    CountingMixture<Real> oracle(m, pool);
+    r.stats = rtk::sample(plan, oracle, pool, rtk::RunHooks{}, 0, r.x.data());
+    r.unfused_calls = oracle.calls;
+  } else {
+    OpaqueMixture<Real> oracle(m, pool);
+    r.stats = rtk::sample(plan, oracle, pool, rtk::RunHooks{}, 0, r.x.data());
+  }
+  return r;
+}
+
+}  // namespace rtk_test
