@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 namespace rtk {
@@ -37,6 +38,19 @@ inline Lanes load_adjacent(const Real* values) {
 template <class Real>
 inline void store_adjacent(Lanes v, Real* values) {
   for (int r = 0; r < kLanes; ++r) values[r] = static_cast<Real>(v[r]);
+}
+
+// Lane r of `taken` where bit r of `bits` is set, else lane r of `kept` (a blend by bit masks).
+inline Lanes select_lanes(unsigned bits, Lanes taken, Lanes kept) {
+  const LaneBits lane_index = {0, 1, 2, 3, 4, 5, 6, 7};
+  const LaneBits mask = LaneBits{} - (((LaneBits{} + bits) >> lane_index) & 1u);  // all ones where set
+  LaneBits t, k;
+  std::memcpy(&t, &taken, sizeof t);
+  std::memcpy(&k, &kept, sizeof k);
+  const LaneBits r = (t & mask) | (k & ~mask);
+  Lanes out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
 }
 
 // The value an array of Real holds after storing v (v itself for double): a fused kernel

@@ -97,17 +97,15 @@ inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtT
   if (take == 0) return;
 
   // Accepted rows take the proposal (take_proposal), as blends of whole tiles.
-  const LaneBits lane_bit = {1, 2, 4, 8, 16, 32, 64, 128};
-  const auto taken = (lane_bit & take) != 0;
   for (int i = 0; i < d; ++i) {
     Real* z = c.z + o + i * kLanes;
     Real* grad_g = c.grad_g + o + i * kLanes;
     Real* score = c.score + o + i * kLanes;
-    store_adjacent(taken ? z_prop[i] : load_adjacent(z), z);
-    store_adjacent(taken ? grad_g_prop[i] : load_adjacent(grad_g), grad_g);
-    store_adjacent(taken ? score_prop[i] : load_adjacent(score), score);
+    store_adjacent(select_lanes(take, z_prop[i], load_adjacent(z)), z);
+    store_adjacent(select_lanes(take, grad_g_prop[i], load_adjacent(grad_g)), grad_g);
+    store_adjacent(select_lanes(take, score_prop[i], load_adjacent(score)), score);
   }
-  store_adjacent(taken ? g_prop : g_now, g);
+  store_adjacent(select_lanes(take, g_prop, g_now), g);
 }
 
 // The batched fused step at the parameters `at` of p_t; reduces like mala_accept.

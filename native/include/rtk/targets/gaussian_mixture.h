@@ -114,7 +114,9 @@ class GaussianMixture {
 
   // Rows are evaluated in tiles of kTile, transposed so that the inner loops run across the
   // tile's rows and vectorise; every row's arithmetic is the same whatever tile it falls in.
+  // CPU only (GCC vectors; nvcc's device pass skips them, the GPU runs mixture_row).
   static constexpr int kTile = kLanes;
+#if !defined(__CUDA_ARCH__)
 
   // Tiles of scratch (Lanes, naturally aligned) that evaluate_rows needs.
   size_t work_tiles() const { return 2 * static_cast<size_t>(d_) + weights_.size(); }
@@ -191,6 +193,7 @@ class GaussianMixture {
                     work.data());
     });
   }
+#endif
 
   // Exact draws from p_t: row p picks its component by a uniform, then adds scaled normals.
   template <class Real>
