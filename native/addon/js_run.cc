@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "device_run.h"
+#include "shared_pool.h"
 
 namespace rtk_addon {
 
@@ -100,7 +101,7 @@ void JsScoreRun::start(const Napi::CallbackInfo& info) {
   if (has_energy_) energy_ref_ = Napi::Persistent(info[4]);
   auto samples = std::make_shared<std::vector<Real>>(values);
   samples_ = samples;
-  pool_ = std::make_shared<rtk::ThreadPool>(plan_.threads, 1);
+  pool_ = lease_pool(plan_.threads, 1);
   thread_ = std::thread([plan = plan_, device = device_, h = handoff_, state = state_, stats = stats_, samples,
                          energy = has_energy_, pool = pool_] {
     std::string error;

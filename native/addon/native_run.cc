@@ -8,6 +8,7 @@
 #include "device_run.h"
 #include "native_target.h"
 #include "run_state.h"
+#include "shared_pool.h"
 
 namespace rtk_addon {
 
@@ -27,12 +28,13 @@ Napi::Value samples_to_js(Napi::Env env, const std::vector<Real>& samples) {
   }
 }
 
-// One run of `target` on `plan` with the target's oracle on a fresh pool (or on the GPU, see
+// One run of `target` on `plan` with the target's oracle on a borrowed pool (or on the GPU, see
 // device_run.h); what both entry points execute, on a worker thread or on the JS thread.
 template <class Real>
 rtk::Stats run_target(const rtk::Plan& plan, Device device, const NativeTarget& target, const rtk::RunHooks& hooks,
                       int nfe_budget, Real* out) {
-  rtk::ThreadPool pool(plan.threads);
+  const std::shared_ptr<rtk::ThreadPool> lease = lease_pool(plan.threads);
+  rtk::ThreadPool& pool = *lease;
   std::unique_ptr<rtk::ScoreOracle<Real>> oracle;
   if constexpr (sizeof(Real) == 8) oracle = target.oracle_f64(pool);
   else oracle = target.oracle_f32(pool);
