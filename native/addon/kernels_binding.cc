@@ -9,6 +9,7 @@
 #include "rtk/kernels/segment_potential.h"
 #include "rtk/kernels/uld.h"
 #include "rtk/philox.h"
+#include "shared_pool.h"
 
 namespace rtk_addon {
 
@@ -66,7 +67,8 @@ Napi::Value Philox(const Napi::CallbackInfo& info) {
 template <class Real>
 void normals_typed(const Napi::CallbackInfo& info, const KernelCall& c) {
   auto out = typed_array<Real>(info[0], "out", c.batch.values());
-  rtk::ThreadPool pool(c.threads);
+  const std::shared_ptr<rtk::ThreadPool> lease = lease_pool(c.threads);
+  rtk::ThreadPool& pool = *lease;
   pool.parallel_for(c.batch.n, [&](size_t begin, size_t end) {
     for (size_t p = begin; p < end; ++p)
       rtk::fill_normals(stream(c, rtk::Purpose::Noise), c.batch.particle_offset + p, c.batch.d, out.data + p * c.batch.d);
@@ -94,7 +96,8 @@ void score_step_typed(const Napi::CallbackInfo& info, const rtk::ScoreStep& coef
   auto x = typed_array<Real>(info[1], "x", values);
   auto s = typed_array<Real>(info[2], "score", values);
   auto out = typed_array<Real>(info[3], "out", values);
-  rtk::ThreadPool pool(c.threads);
+  const std::shared_ptr<rtk::ThreadPool> lease = lease_pool(c.threads);
+  rtk::ThreadPool& pool = *lease;
   rtk::score_step(pool, c.batch, coef, x.data, s.data, out.data, stream(c, rtk::Purpose::Noise));
 }
 
@@ -155,7 +158,8 @@ Napi::Value mala_accept_typed(const Napi::CallbackInfo& info, const rtk::MalaAcc
                           exact ? arr("gProp", n, true) : nullptr, nullptr,
                           arr("gradGMid", values, p.delta == rtk::EnergyDelta::Simpson)};
   auto flags = Napi::Uint8Array::New(env, n);
-  rtk::ThreadPool pool(c.threads);
+  const std::shared_ptr<rtk::ThreadPool> lease = lease_pool(c.threads);
+  rtk::ThreadPool& pool = *lease;
   const rtk::MalaAcceptInfo r = rtk::mala_accept(pool, c.batch, p, m, stream(c, rtk::Purpose::Accept), flags.Data());
   Napi::Object out = Napi::Object::New(env);
   out.Set("accepted", flags);
@@ -202,7 +206,8 @@ void uld_typed(const Napi::CallbackInfo& info, const rtk::UldCoefficients& coef,
   auto z = typed_array<Real>(info[2], "z", values);
   auto v = typed_array<Real>(info[3], "v", values);
   auto g = typed_array<Real>(info[4], "gradG", values);
-  rtk::ThreadPool pool(c.threads);
+  const std::shared_ptr<rtk::ThreadPool> lease = lease_pool(c.threads);
+  rtk::ThreadPool& pool = *lease;
   rtk::uld_step(pool, c.batch, coef, z.data, v.data, g.data, stream(c, rtk::Purpose::Noise),
                 stream(c, rtk::Purpose::Noise2));
 }
@@ -245,7 +250,8 @@ void potential_typed(const Napi::CallbackInfo& info, double eta, const KernelCal
   Real* energy = with_energy ? typed_array<Real>(info[4], "energy", n).data : nullptr;
   auto grad = typed_array<Real>(info[5], "gradGOut", values);
   Real* g = with_energy ? typed_array<Real>(info[6], "gOut", n).data : nullptr;
-  rtk::ThreadPool pool(c.threads);
+  const std::shared_ptr<rtk::ThreadPool> lease = lease_pool(c.threads);
+  rtk::ThreadPool& pool = *lease;
   rtk::segment_potential_batch(pool, c.batch, rtk::segment_potential(eta), anchor.data, z.data, score.data, energy,
                                grad.data, g);
 }
