@@ -74,7 +74,10 @@ export interface SampleOptions {
   langevinSteps?: number;
   /** ALD: tau_t = aldStepScale * (1 - e^{-2t}). Default 0.1. */
   aldStepScale?: number;
-  /** Worker threads for native work. Default: all cores. */
+  /**
+   * Threads for native work. Default: all cores. With a JS score the calling (JS) thread is one of
+   * them: while the sampler computes between two calls of the score it runs part of that work.
+   */
   threads?: number;
   /** Precision of the run. Default 'float64'. */
   dtype?: 'float64' | 'float32';
