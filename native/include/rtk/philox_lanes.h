@@ -54,19 +54,37 @@ inline Lanes uniform53_lanes(LaneBits a, LaneBits b) {
   return (hi * 67108864.0 + lo) * 1.1102230246251565404236316680908203125e-16;  // 2^-53
 }
 
-// Four standard normals per lane (normal4 of each lane's particle); only the first `needed`
-// (1..4) are written, so a row's last block of one or two coordinates skips the second pair.
-inline void normal4_lanes(const StreamId& s, uint64_t first, uint32_t block, Lanes out[4], int needed = 4) {
-  LaneBits r[4];
-  philox_block_lanes(s, first, block, r);
-  for (int pair = 0; pair < (needed + 1) / 2; ++pair) {
-    Lanes radius = -2.0 * log_lanes<Lanes, LaneBits>(uniform_open32_lanes(r[2 * pair]));
+// Coordinates are drawn in groups of four Philox blocks.
+constexpr int kNormalGroup = 16;
+
+// Coordinates [16 group, min(16 group + 16, d)) of each lane's particle's d standard normals
+// (normal4 of the group's blocks in turn, the same bits as fill_normals) into out[0], out[1], ...,
+// ordered for the out-of-order core: first the group's Philox blocks, then one Box–Muller pair
+// after the other. Each pair is a long dependency chain (log, division, square root); with
+// independent chains adjacent in the instruction stream, several are in flight at once instead
+// of one block's after the other's (measured: the fused MALA step 7.7 -> 6.3 ns per
+// particle·dimension).
+inline void normal_group_lanes(const StreamId& s, uint64_t first, int d, int group, Lanes* out) {
+  constexpr int kBlocks = kNormalGroup / 4;
+  const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
+  const int blocks = (end - begin + 3) / 4;
+  LaneBits r[kBlocks][4];
+  for (int b = 0; b < blocks; ++b) philox_block_lanes(s, first, static_cast<uint32_t>(group * kBlocks + b), r[b]);
+  for (int i = begin; i < end; i += 2) {
+    const int b = (i - begin) / 4, pair = (i % 4) / 2;
+    Lanes radius = -2.0 * log_lanes<Lanes, LaneBits>(uniform_open32_lanes(r[b][2 * pair]));
     for (int lane = 0; lane < kLanes; ++lane) radius[lane] = std::sqrt(radius[lane]);
     Lanes sin_a, cos_a;
-    sincos_2pi_lanes<Lanes>(uniform_open32_lanes(r[2 * pair + 1]), sin_a, cos_a);
-    out[2 * pair] = radius * cos_a;
-    out[2 * pair + 1] = radius * sin_a;
+    sincos_2pi_lanes<Lanes>(uniform_open32_lanes(r[b][2 * pair + 1]), sin_a, cos_a);
+    out[i - begin] = radius * cos_a;
+    if (i + 1 < end) out[i + 1 - begin] = radius * sin_a;
   }
+}
+
+// All d normals of each lane's particle: out[i] holds coordinate i (d tiles).
+inline void normals_lanes(const StreamId& s, uint64_t first, int d, Lanes* out) {
+  for (int group = 0; group * kNormalGroup < d; ++group)
+    normal_group_lanes(s, first, d, group, out + group * kNormalGroup);
 }
 
 }  // namespace rtk

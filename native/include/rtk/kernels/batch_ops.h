@@ -40,13 +40,13 @@ RTK_HD inline Real midpoint_value(Real a, Real b) {
 // kLanes rows of normals at once (philox_lanes.h): the same bits as fill_normals row by row.
 template <class Real>
 inline void fill_normals_tile(const StreamId& stream, uint64_t first_particle, int d, Real* out) {
-  Lanes four[4];
-  for (int block = 0; block * 4 < d; ++block) {
-    const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
-    normal4_lanes(stream, first_particle, static_cast<uint32_t>(block), four, end - block * 4);
+  Lanes xi[kNormalGroup];
+  for (int group = 0; group * kNormalGroup < d; ++group) {
+    const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
+    normal_group_lanes(stream, first_particle, d, group, xi);
     for (int lane = 0; lane < kLanes; ++lane) {
       Real* row = out + static_cast<size_t>(lane) * d;
-      for (int i = block * 4; i < end; ++i) row[i] = static_cast<Real>(four[i - block * 4][lane]);
+      for (int i = begin; i < end; ++i) row[i] = static_cast<Real>(xi[i - begin][lane]);
     }
   }
 }

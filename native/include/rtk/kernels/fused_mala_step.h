@@ -52,16 +52,12 @@ inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtT
   Lanes* mixture_work = grad_g_prop + d;
   const size_t o = k * static_cast<size_t>(d) * kLanes;
 
-  // z' = z - tau grad g(z) + sqrt(2 tau) xi (ula_step).
+  // z' = z - tau grad g(z) + sqrt(2 tau) xi (ula_step); xi first, in z_prop.
   const ScoreStep step = langevin_coefficients(p.tau, -1.0);
-  Lanes four[4];
-  for (int block = 0; block * 4 < d; ++block) {
-    const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
-    normal4_lanes(noise, first_particle, static_cast<uint32_t>(block), four, end - block * 4);
-    for (int i = block * 4; i < end; ++i) {
-      const Lanes z = load_adjacent(c.z + o + i * kLanes), grad_g = load_adjacent(c.grad_g + o + i * kLanes);
-      z_prop[i] = as_stored<Real>(step.cx * z + step.cs * grad_g + step.cn * four[i - block * 4]);
-    }
+  normals_lanes(noise, first_particle, d, z_prop);
+  for (int i = 0; i < d; ++i) {
+    const Lanes z = load_adjacent(c.z + o + i * kLanes), grad_g = load_adjacent(c.grad_g + o + i * kLanes);
+    z_prop[i] = as_stored<Real>(step.cx * z + step.cs * grad_g + step.cn * z_prop[i]);
   }
 
   // score(z', t) and energy(z', t) (GaussianMixture::evaluate).

@@ -28,9 +28,10 @@ inline NonFinite fused_score_tile(const GaussianMixture& m, const GaussianMixtur
                                   Real* x_tiles, size_t k, int rows, const StreamId& noise, uint64_t first_particle,
                                   Lanes* work) {
   const int d = m.dim();
-  Lanes* x = work;  // x and the score at x: d tiles each
+  Lanes* x = work;  // x, the score at x and the noise: d tiles each
   Lanes* score = x + d;
-  Lanes* mixture_work = score + d;
+  Lanes* xi = score + d;
+  Lanes* mixture_work = xi + d;
   Real* tile = x_tiles + k * static_cast<size_t>(d) * kLanes;
   for (int i = 0; i < d; ++i) x[i] = load_adjacent(tile + i * kLanes);
   m.evaluate_lanes(at, x, score, nullptr, mixture_work);
@@ -47,13 +48,9 @@ inline NonFinite fused_score_tile(const GaussianMixture& m, const GaussianMixtur
     for (int i = 0; i < d; ++i) store_adjacent(as_stored<Real>(c.cx * x[i] + c.cs * score[i]), tile + i * kLanes);
     return bad;
   }
-  Lanes four[4];
-  for (int block = 0; block * 4 < d; ++block) {
-    const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
-    normal4_lanes(noise, first_particle, static_cast<uint32_t>(block), four, end - block * 4);
-    for (int i = block * 4; i < end; ++i)
-      store_adjacent(as_stored<Real>(c.cx * x[i] + c.cs * score[i] + c.cn * four[i - block * 4]), tile + i * kLanes);
-  }
+  normals_lanes(noise, first_particle, d, xi);
+  for (int i = 0; i < d; ++i)
+    store_adjacent(as_stored<Real>(c.cx * x[i] + c.cs * score[i] + c.cn * xi[i]), tile + i * kLanes);
   return bad;
 }
 
@@ -70,7 +67,7 @@ NonFinite fused_score_step(ThreadPool& pool, const Batch& b, const GaussianMixtu
   first.assign(blocks, NonFinite{});
   pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
     static thread_local std::vector<Lanes> work;  // grows once per thread, never in the step loop
-    const size_t tiles = 2 * static_cast<size_t>(m.dim()) + m.components();
+    const size_t tiles = 3 * static_cast<size_t>(m.dim()) + m.components();
     if (work.size() < tiles) work.resize(tiles);
     for (size_t row = begin; row < end; row += kLanes) {
       const int rows = static_cast<int>(end - row < kLanes ? end - row : kLanes);

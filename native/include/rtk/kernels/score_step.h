@@ -79,14 +79,14 @@ RTK_HD inline void score_step_particle(const ScoreStep& c, const Real* x, const 
 template <class Real>
 inline void score_step_tile(const ScoreStep& c, const Real* x, const Real* s, Real* out, int d,
                             const StreamId& noise, uint64_t first_particle) {
-  Lanes four[4];
-  for (int block = 0; block * 4 < d; ++block) {
-    const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
-    normal4_lanes(noise, first_particle, static_cast<uint32_t>(block), four, end - block * 4);
+  Lanes xi[kNormalGroup];
+  for (int group = 0; group * kNormalGroup < d; ++group) {
+    const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
+    normal_group_lanes(noise, first_particle, d, group, xi);
     for (int lane = 0; lane < kLanes; ++lane) {
       const size_t o = static_cast<size_t>(lane) * d;
-      for (int i = block * 4; i < end; ++i)
-        out[o + i] = static_cast<Real>(c.cx * x[o + i] + c.cs * s[o + i] + c.cn * four[i - block * 4][lane]);
+      for (int i = begin; i < end; ++i)
+        out[o + i] = static_cast<Real>(c.cx * x[o + i] + c.cs * s[o + i] + c.cn * xi[i - begin][lane]);
     }
   }
 }

@@ -96,15 +96,15 @@ RTK_HD inline void uld_step_particle(const UldCoefficients& c, Real* z, Real* v,
 template <class Real>
 inline void uld_step_tile(const UldCoefficients& c, Real* z, Real* v, const Real* grad_g, int d, const StreamId& noise,
                           const StreamId& noise2, uint64_t first_particle) {
-  Lanes n1[4], n2[4];
-  for (int block = 0; block * 4 < d; ++block) {
-    const int end = block * 4 + 4 < d ? block * 4 + 4 : d;
-    normal4_lanes(noise, first_particle, static_cast<uint32_t>(block), n1, end - block * 4);
-    normal4_lanes(noise2, first_particle, static_cast<uint32_t>(block), n2, end - block * 4);
+  Lanes n1[kNormalGroup], n2[kNormalGroup];
+  for (int group = 0; group * kNormalGroup < d; ++group) {
+    const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
+    normal_group_lanes(noise, first_particle, d, group, n1);
+    normal_group_lanes(noise2, first_particle, d, group, n2);
     for (int lane = 0; lane < kLanes; ++lane) {
       const size_t o = static_cast<size_t>(lane) * d;
-      for (int i = block * 4; i < end; ++i) {
-        const double a = n1[i - block * 4][lane], b = n2[i - block * 4][lane];
+      for (int i = begin; i < end; ++i) {
+        const double a = n1[i - begin][lane], b = n2[i - begin][lane];
         const double zi = z[o + i], vi = v[o + i], gi = grad_g[o + i];
         z[o + i] = static_cast<Real>(zi + c.c_v * vi - c.c_grad * gi + c.l_zz * a);
         v[o + i] = static_cast<Real>(c.e * vi - c.c_v * gi + c.l_vz * a + c.l_vv * b);
