@@ -51,6 +51,8 @@ inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtT
   Lanes* grad_g_prop = score_prop + d;
   Lanes* mixture_work = grad_g_prop + d;
   const size_t o = k * static_cast<size_t>(d) * kLanes;
+  // The MH test's uniforms first: their Philox chain then overlaps the rest of the tile.
+  const Lanes u = accept_uniforms(accept, first_particle);
 
   // z' = z - tau grad g(z) + sqrt(2 tau) xi (ula_step); xi first, in z_prop.
   const ScoreStep step = langevin_coefficients(p.tau, -1.0);
@@ -89,7 +91,7 @@ inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtT
   const Lanes la = step2 > p.projection_radius * p.projection_radius
                        ? Lanes{} - INFINITY
                        : -(g_prop - g_now) + (forward - backward) / (4.0 * p.tau);
-  const unsigned take = mh_decisions(la, accept, first_particle, rows, prob_sum, count);
+  const unsigned take = mh_decisions(la, u, rows, prob_sum, count);
   if (take == 0) return;
 
   // Accepted rows take the proposal (take_proposal), as blends of whole tiles.

@@ -94,19 +94,22 @@ RTK_HD inline double mala_accept_particle(const MalaAcceptParams& p, const MalaA
 }
 
 #if !defined(__CUDA_ARCH__)
-// The MH decisions of kLanes consecutive particles (first_particle...) from their log ratios:
-// the uniforms (Philox lanes) and min(1, e^la) across the tile, the same decisions and
-// probabilities, bit for bit, as mala_accept_particle row by row. The first `rows` lanes count:
-// their probabilities are added to *prob_sum in row order and their acceptances to *count;
-// bit r of the result says lane r takes its proposal.
-inline unsigned mh_decisions(Lanes la, const StreamId& accept_stream, uint64_t first_particle, int rows,
-                             double* prob_sum, size_t* count) {
+// The MH tests' uniforms of kLanes consecutive particles (first_particle...): uniform_draw per lane.
+inline Lanes accept_uniforms(const StreamId& accept_stream, uint64_t first_particle) {
+  LaneBits r[4];
+  philox_block_lanes(accept_stream, first_particle, 0, r);
+  return uniform53_lanes(r[0], r[1]);
+}
+
+// The MH decisions of kLanes consecutive particles from their log ratios la and uniforms u
+// (accept_uniforms): min(1, e^la) across the tile, the same decisions and probabilities, bit for
+// bit, as mala_accept_particle row by row. The first `rows` lanes count: their probabilities are
+// added to *prob_sum in row order and their acceptances to *count; bit r of the result says
+// lane r takes its proposal.
+inline unsigned mh_decisions(Lanes la, Lanes u, int rows, double* prob_sum, size_t* count) {
   const auto finite = (la == la) & (la != INFINITY) & (la != -INFINITY);
   const Lanes exponent = finite & (la < 0) ? la : Lanes{};
   const Lanes e = exp_nonpositive_lanes<Lanes, LaneBits>(exponent);
-  LaneBits r[4];
-  philox_block_lanes(accept_stream, first_particle, 0, r);
-  const Lanes u = uniform53_lanes(r[0], r[1]);
   const Lanes prob = finite ? (la >= 0 ? Lanes{} + 1.0 : e) : Lanes{};
   const auto take = finite & ((la >= 0) | (u < prob));
   unsigned take_bits = 0;
@@ -119,14 +122,14 @@ inline unsigned mh_decisions(Lanes la, const StreamId& accept_stream, uint64_t f
 }
 
 // The MH tests of kLanes consecutive particles (rows first_row...): log ratios row by row, then
-// mh_decisions; accepted rows take their proposals.
+// the uniforms and mh_decisions; accepted rows take their proposals.
 template <class Real>
 inline void mala_accept_tile(const MalaAcceptParams& p, const MalaArrays<Real>& a, size_t first_row, int d,
                              const StreamId& accept_stream, uint64_t first_particle, uint8_t* accepted,
                              double* prob_sum, size_t* count) {
   Lanes la;
   for (int lane = 0; lane < kLanes; ++lane) la[lane] = mala_log_ratio(p, a, first_row + lane, d);
-  const unsigned take = mh_decisions(la, accept_stream, first_particle, kLanes, prob_sum, count);
+  const unsigned take = mh_decisions(la, accept_uniforms(accept_stream, first_particle), kLanes, prob_sum, count);
   for (int lane = 0; lane < kLanes; ++lane) {
     const bool taken = (take >> lane) & 1u;
     if (accepted) accepted[lane] = taken ? 1 : 0;
