@@ -36,8 +36,14 @@ inline NonFinite fused_score_tile(const GaussianMixture& m, const GaussianMixtur
   for (int i = 0; i < d; ++i) x[i] = load_adjacent(tile + i * kLanes);
   m.evaluate_lanes(at, x, score, nullptr, mixture_work);
   NonFinite bad;
-  for (int i = 0; i < d; ++i) score[i] = as_stored<Real>(score[i]);
-  for (int r = 0; r < rows && !bad.found; ++r)
+  Lanes any_bad = Lanes{};  // s - s is 0 for a finite s and NaN otherwise
+  for (int i = 0; i < d; ++i) {
+    score[i] = as_stored<Real>(score[i]);
+    any_bad += score[i] - score[i];
+  }
+  bool suspect = false;
+  for (int r = 0; r < rows; ++r) suspect = suspect || any_bad[r] != 0.0;
+  for (int r = 0; r < rows && suspect && !bad.found; ++r)
     for (int i = 0; i < d; ++i)
       if (!std::isfinite(score[i][r])) {
         bad = NonFinite{true, (k * kLanes + r) * static_cast<size_t>(d) + i, score[i][r]};
