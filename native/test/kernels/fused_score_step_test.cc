@@ -94,3 +94,71 @@ TEST(fused_score_step, non_finite_score_same_error_as_unfused) {
   CHECK(unfused.find("segment 2") != std::string::npos);
   CHECK_EQ(error_of<float>(plan, m, true), unfused);
 }
+
+namespace {
+
+// A hybrid RTK plan: plain-step segments (no inner steps; DDIM, then DDPM warm starts) down to
+// t = 0.3, then RTK segments with inner chains.
+rtk::Plan hybrid_plan(rtk::SamplerKind kind, size_t n, int d) {
+  rtk::Plan p;
+  p.sampler = kind;
+  p.n = n;
+  p.d = d;
+  p.seed = 99;
+  p.times = {3.0, 2.0, 1.2, 0.7, 0.3, 0.12, 0.0};
+  p.steps = {0, 0, 0, 0, 4, 5};
+  p.warm_starts = {rtk::WarmStart::Ddim, rtk::WarmStart::Ddim, rtk::WarmStart::Ddpm, rtk::WarmStart::Ddim,
+                   rtk::WarmStart::Ddpm, rtk::WarmStart::Tweedie};
+  return p;
+}
+
+bool same_segment_stats(const rtk::Stats& a, const rtk::Stats& b) {
+  if (a.nfe != b.nfe || a.energy_evals != b.energy_evals || a.segments.size() != b.segments.size()) return false;
+  for (size_t k = 0; k < a.segments.size(); ++k) {
+    const rtk::SegmentStats &s = a.segments[k], &t = b.segments[k];
+    if (s.t_start != t.t_start || s.t != t.t || s.eta != t.eta || s.steps != t.steps || s.nfe != t.nfe ||
+        s.energy_evals != t.energy_evals || s.accept_rate != t.accept_rate || s.step_size != t.step_size ||
+        s.friction != t.friction)
+      return false;
+  }
+  return true;
+}
+
+template <class Real>
+void check_hybrid(rtk::SamplerKind kind, const rtk::GaussianMixture& m) {
+  const rtk::Plan plan = hybrid_plan(kind, 2101, m.dim());
+  const rtk_test::MixtureRun<Real> unfused = rtk_test::run_mixture<Real>(plan, m, 1, false);
+  for (int threads : {1, 2, 3}) {
+    const rtk_test::MixtureRun<Real> fused = rtk_test::run_mixture<Real>(plan, m, threads, true);
+    CHECK(rtk_test::same_bits(fused.x, unfused.x));
+    CHECK(same_segment_stats(fused.stats, unfused.stats));
+    // The four plain-step segments never asked the oracle (nor did RTK-MALA's inner steps).
+    const int fused_evaluations = 4 + (kind == rtk::SamplerKind::RtkMala ? 9 : 0);
+    CHECK_EQ(fused.unfused_calls, fused.stats.nfe - fused_evaluations);
+  }
+}
+
+}  // namespace
+
+// The hybrid schedule's prefix: segments with no inner steps run as fused plain steps.
+TEST(fused_score_step, hybrid_prefix_same_bits_and_statistics_as_unfused) {
+  const rtk::GaussianMixture paper = rtk::paper_target();
+  const rtk::GaussianMixture aniso = anisotropic_mixture();
+  for (rtk::SamplerKind kind : {rtk::SamplerKind::RtkMala, rtk::SamplerKind::RtkUld}) {
+    check_hybrid<double>(kind, paper);
+    check_hybrid<float>(kind, paper);
+    check_hybrid<double>(kind, aniso);
+  }
+}
+
+// A non-finite score in a plain-step segment names the segment's warm start, as unfused.
+TEST(fused_score_step, hybrid_prefix_non_finite_same_error_as_unfused) {
+  const rtk::GaussianMixture m = anisotropic_mixture(1e-60);
+  rtk::Plan plan = hybrid_plan(rtk::SamplerKind::RtkMala, 1003, 7);
+  plan.times = {1.0, 1e-40, 1e-41, 0.0};
+  plan.steps = {0, 0, 3};
+  plan.warm_starts = {rtk::WarmStart::Ddim, rtk::WarmStart::Ddpm, rtk::WarmStart::Tweedie};
+  const std::string unfused = error_of<float>(plan, m, false);
+  CHECK(unfused.find("segment 1, warm start") != std::string::npos);
+  CHECK_EQ(error_of<float>(plan, m, true), unfused);
+}

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
+#include "../kernels/fused_score_step.h"
 #include "../kernels/score_step.h"
 #include "../kernels/segment_potential.h"
 #include "curvature.h"
@@ -64,6 +66,48 @@ inline double initial_mala_step(double t, double eta, int d) {
   return 0.01 * std::expm1(2.0 * eta) / scale;
 }
 
+// A segment with no inner steps and a DDPM or DDIM warm start (the hybrid schedule's prefix) is
+// one plain grid step of x: score at t_start, then the step to t.
+inline bool plain_step_segment(const Plan& plan, int k) {
+  const WarmStart kind = plan.warm_starts.empty() ? WarmStart::Gaussian : plan.warm_starts.at(k);
+  return plan.steps[k] == 0 && (kind == WarmStart::Ddpm || kind == WarmStart::Ddim);
+}
+
+#if !defined(__CUDA_ARCH__)
+// Segments k, k+1, ... that are plain steps, on the CPU with the built-in mixture: fused score
+// steps (fused_score_step) on a tiled x, as run_ddpm_ddim runs them; the same bits, statistics
+// and errors as their warm starts. Returns the first segment not run.
+template <class Real>
+int fused_plain_segments(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
+                         int k) {
+  const Plan& plan = ctx.plan;
+  const Batch& batch = ctx.batch;
+  const int segments = static_cast<int>(plan.times.size()) - 1;
+  Real* x_tiles = w.z_prop.data();
+  to_tiles(ctx.pool, batch.n, batch.d, w.x.data(), x_tiles);
+  static thread_local GaussianMixture::AtTime at;  // refilled in place each segment
+  for (; k < segments && plain_step_segment(plan, k); ++k) {
+    const double t_start = plan.times[k], t = plan.times[k + 1];
+    SegmentStats seg;
+    seg.t_start = t_start;
+    seg.t = t;
+    seg.eta = t_start - t;
+    ctx.checkpoint(k, segments, 0, 0);
+    m.at_time(t_start, at);
+    ctx.count_evaluation(false);
+    const bool ddpm = plan.warm_starts.at(k) == WarmStart::Ddpm;
+    const NonFinite bad = fused_score_step(
+        ctx.pool, batch, m, at, ddpm ? ddpm_coefficients(t_start, t) : ddim_coefficients(t_start, t), x_tiles,
+        StreamId{plan.seed, static_cast<uint32_t>(k), 0, Purpose::WarmStart});
+    ctx.require_finite(bad, "the score", k, -1, t_start);
+    seg.nfe = 1;
+    ctx.stats.segments.push_back(seg);
+  }
+  from_tiles(ctx.pool, batch.n, batch.d, x_tiles, w.x.data());
+  return k;
+}
+#endif
+
 template <class Real, class Exec>
 void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
   const Plan& plan = ctx.plan;
@@ -75,6 +119,13 @@ void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
   bool score_cached = false;
   draw_initial(ctx, w.x.data());
   for (int k = 0; k < segments; ++k) {
+    if constexpr (std::is_same_v<Exec, ThreadPool>) {
+      const GaussianMixture* m = ctx.built_in_mixture();
+      if (m && !score_cached && plain_step_segment(plan, k)) {
+        k = fused_plain_segments(ctx, w, *m, k);
+        if (k == segments) break;
+      }
+    }
     const double t_start = plan.times[k], t = plan.times[k + 1], eta = t_start - t;
     const int nfe_before = ctx.stats.nfe, energy_before = ctx.stats.energy_evals;
     SegmentStats seg;
