@@ -187,17 +187,18 @@ TEST(mala, non_finite_is_rejected) {
   }
 }
 
-// The CPU's tiles of kLanes particles (vectorised uniforms and exponentials) give the same
-// decisions, probabilities and state bits as mala_accept_particle row by row (the GPU's path),
-// non-finite ratios included.
+// The CPU's tiles of kLanes particles (vectorised log ratios, uniforms and exponentials) give the
+// same decisions, probabilities and state bits as mala_accept_particle row by row (the GPU's
+// path), non-finite ratios and projected steps included.
 TEST(mala, tiles_match_one_particle_at_a_time) {
   Chains c(43, 3, 0.2, 38);  // 5 tiles and 3 rows after them
   const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
   c.z_prop[2 * c.d] = nan;
   c.g_prop[4] = -inf;
   c.g[12] = inf;
+  for (const double radius : {inf, 0.9})
   for (rtk::EnergyDelta delta : kDeltas) {
-    const rtk::MalaAcceptParams params{c.tau, inf, delta};
+    const rtk::MalaAcceptParams params{c.tau, radius, delta};
     const rtk::StreamId stream{6, 1, 2, rtk::Purpose::Accept};
     Chains tiled = c, single = c;
     std::vector<uint8_t> tiled_flags(c.n), single_flags(c.n);
