@@ -7,8 +7,8 @@
 #include <cmath>
 #include <type_traits>
 
-#include "../kernels/fused_score_step.h"
 #include "../kernels/score_step.h"
+#include "fused_plain_steps.h"
 #include "rtk.h"
 #include "run_context.h"
 #include "workspace.h"
@@ -56,35 +56,6 @@ void final_denoise(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
 
 }  // namespace detail
 
-#if !defined(__CUDA_ARCH__)
-// The CPU's DDPM / DDIM steps with the built-in mixture: x moves into the tiled layout (in the
-// proposal buffer, unused by these samplers), every step is one fused kernel, and x moves back.
-template <class Real>
-void fused_ddpm_ddim_steps(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w,
-                           const GaussianMixture& m, bool stochastic) {
-  const Plan& plan = ctx.plan;
-  const Batch& batch = ctx.batch;
-  const int steps = static_cast<int>(plan.times.size()) - 1;
-  Real* x_tiles = w.z_prop.data();
-  to_tiles(ctx.pool, batch.n, batch.d, w.x.data(), x_tiles);
-  static thread_local GaussianMixture::AtTime at;  // refilled in place each step
-  for (int k = 0; k < steps; ++k) {
-    ctx.checkpoint(k, steps, 0, 1);
-    const double a = plan.times[k], b = plan.times[k + 1];
-    m.at_time(a, at);
-    ctx.count_evaluation(false);
-    const NonFinite bad =
-        fused_score_step(ctx.pool, batch, m, at, stochastic ? ddpm_coefficients(a, b) : ddim_coefficients(a, b),
-                         x_tiles, StreamId{plan.seed, static_cast<uint32_t>(k), 0, Purpose::Noise});
-    ctx.require_finite(bad, "the score", k, 0, a);
-    SegmentStats s = detail::step_stats(a, b, 1);
-    s.nfe = 1;
-    ctx.stats.segments.push_back(s);
-  }
-  from_tiles(ctx.pool, batch.n, batch.d, x_tiles, w.x.data());
-}
-#endif
-
 // DDPM or DDIM: one score evaluation per grid step. On the CPU with the built-in mixture each
 // step is one fused kernel.
 template <class Real, class Exec>
@@ -95,7 +66,10 @@ void run_ddpm_ddim(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, bool s
   bool fused = false;
   if constexpr (std::is_same_v<Exec, ThreadPool>) {
     if (const GaussianMixture* m = ctx.built_in_mixture()) {
-      fused_ddpm_ddim_steps(ctx, w, *m, stochastic);
+      fused_plain_steps(ctx, w, *m, 0, steps, [&](int k) {
+        const double a = plan.times[k], b = plan.times[k + 1];
+        return PlainStep{stochastic ? ddpm_coefficients(a, b) : ddim_coefficients(a, b), Purpose::Noise, 1, 0};
+      });
       fused = true;
     }
   }

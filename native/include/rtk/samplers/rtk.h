@@ -7,10 +7,10 @@
 #include <limits>
 #include <type_traits>
 
-#include "../kernels/fused_score_step.h"
 #include "../kernels/score_step.h"
 #include "../kernels/segment_potential.h"
 #include "curvature.h"
+#include "fused_plain_steps.h"
 #include "inner_mala.h"
 #include "inner_ula.h"
 #include "inner_uld.h"
@@ -73,41 +73,6 @@ inline bool plain_step_segment(const Plan& plan, int k) {
   return plan.steps[k] == 0 && (kind == WarmStart::Ddpm || kind == WarmStart::Ddim);
 }
 
-#if !defined(__CUDA_ARCH__)
-// Segments k, k+1, ... that are plain steps, on the CPU with the built-in mixture: fused score
-// steps (fused_score_step) on a tiled x, as run_ddpm_ddim runs them; the same bits, statistics
-// and errors as their warm starts. Returns the first segment not run.
-template <class Real>
-int fused_plain_segments(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
-                         int k) {
-  const Plan& plan = ctx.plan;
-  const Batch& batch = ctx.batch;
-  const int segments = static_cast<int>(plan.times.size()) - 1;
-  Real* x_tiles = w.z_prop.data();
-  to_tiles(ctx.pool, batch.n, batch.d, w.x.data(), x_tiles);
-  static thread_local GaussianMixture::AtTime at;  // refilled in place each segment
-  for (; k < segments && plain_step_segment(plan, k); ++k) {
-    const double t_start = plan.times[k], t = plan.times[k + 1];
-    SegmentStats seg;
-    seg.t_start = t_start;
-    seg.t = t;
-    seg.eta = t_start - t;
-    ctx.checkpoint(k, segments, 0, 0);
-    m.at_time(t_start, at);
-    ctx.count_evaluation(false);
-    const bool ddpm = plan.warm_starts.at(k) == WarmStart::Ddpm;
-    const NonFinite bad = fused_score_step(
-        ctx.pool, batch, m, at, ddpm ? ddpm_coefficients(t_start, t) : ddim_coefficients(t_start, t), x_tiles,
-        StreamId{plan.seed, static_cast<uint32_t>(k), 0, Purpose::WarmStart});
-    ctx.require_finite(bad, "the score", k, -1, t_start);
-    seg.nfe = 1;
-    ctx.stats.segments.push_back(seg);
-  }
-  from_tiles(ctx.pool, batch.n, batch.d, x_tiles, w.x.data());
-  return k;
-}
-#endif
-
 template <class Real, class Exec>
 void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
   const Plan& plan = ctx.plan;
@@ -122,7 +87,15 @@ void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
     if constexpr (std::is_same_v<Exec, ThreadPool>) {
       const GaussianMixture* m = ctx.built_in_mixture();
       if (m && !score_cached && plain_step_segment(plan, k)) {
-        k = fused_plain_segments(ctx, w, *m, k);
+        // The plain-step segments from k on, fused; each is its warm start's step.
+        int end = k;
+        while (end < segments && plain_step_segment(plan, end)) ++end;
+        fused_plain_steps(ctx, w, *m, k, end, [&](int j) {
+          const double a = plan.times[j], b = plan.times[j + 1];
+          const bool ddpm = plan.warm_starts.at(j) == WarmStart::Ddpm;
+          return PlainStep{ddpm ? ddpm_coefficients(a, b) : ddim_coefficients(a, b), Purpose::WarmStart, 0, -1};
+        });
+        k = end;
         if (k == segments) break;
       }
     }

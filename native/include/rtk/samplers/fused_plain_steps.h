@@ -1,0 +1,58 @@
+// Grid steps of x on the CPU with the built-in mixture, each one fused kernel (fused_score_step):
+// x moves into the tiled layout (in the proposal buffer, which plain steps do not use), the
+// steps run, and x moves back. What DDPM/DDIM runs and the hybrid RTK schedule's plain-step
+// segments share: the same bits, statistics, checkpoints and errors as their unfused forms.
+#pragma once
+#include <cstdint>
+
+#include "../kernels/fused_score_step.h"
+#include "../kernels/score_step.h"
+#include "../kernels/tiled_layout.h"
+#include "run_context.h"
+#include "workspace.h"
+
+namespace rtk {
+
+// How grid step k (t_k -> t_{k+1}) goes: its coefficients, the purpose of its noise stream
+// (segment k, step 0), the `steps` it reports (statistics and checkpoint) and the step a
+// non-finite score is named at (-1: the segment's warm start).
+struct PlainStep {
+  ScoreStep coefficients;
+  Purpose noise;
+  int steps;
+  int error_step;
+};
+
+#if !defined(__CUDA_ARCH__)
+// Grid steps [k, end): step_at(k) -> PlainStep; the score is evaluated at t_k.
+template <class Real, class StepAt>
+void fused_plain_steps(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
+                       int k, int end, StepAt&& step_at) {
+  const Plan& plan = ctx.plan;
+  const Batch& batch = ctx.batch;
+  const int segments = static_cast<int>(plan.times.size()) - 1;
+  Real* x_tiles = w.z_prop.data();
+  to_tiles(ctx.pool, batch.n, batch.d, w.x.data(), x_tiles);
+  static thread_local GaussianMixture::AtTime at;  // refilled in place each step
+  for (; k < end; ++k) {
+    const double a = plan.times[k], b = plan.times[k + 1];
+    const PlainStep step = step_at(k);
+    ctx.checkpoint(k, segments, 0, step.steps);
+    m.at_time(a, at);
+    ctx.count_evaluation(false);
+    const NonFinite bad = fused_score_step(ctx.pool, batch, m, at, step.coefficients, x_tiles,
+                                           StreamId{plan.seed, static_cast<uint32_t>(k), 0, step.noise});
+    ctx.require_finite(bad, "the score", k, step.error_step, a);
+    SegmentStats s;
+    s.t_start = a;
+    s.t = b;
+    s.eta = a - b;
+    s.steps = step.steps;
+    s.nfe = 1;
+    ctx.stats.segments.push_back(s);
+  }
+  from_tiles(ctx.pool, batch.n, batch.d, x_tiles, w.x.data());
+}
+#endif
+
+}  // namespace rtk
