@@ -111,6 +111,28 @@ TEST(thread_pool, ranges_run_concurrently) {
   CHECK(overlapped.load());
 }
 
+namespace {
+
+// One parallel_for over n items in ranges of at least 8, calling on_range(begin, end) in each
+// range before marking its items; returns how many items were visited exactly once.
+template <class OnRange>
+size_t items_visited_once(rtk::ThreadPool& pool, size_t n, OnRange on_range) {
+  std::vector<std::atomic<int>> hits(n);
+  for (auto& h : hits) h.store(0);
+  pool.parallel_for(
+      n,
+      [&](size_t begin, size_t end) {
+        on_range(begin, end);
+        for (size_t i = begin; i < end; ++i) hits[i]++;
+      },
+      8);
+  size_t once = 0;
+  for (auto& h : hits) once += h.load() == 1 ? 1 : 0;
+  return once;
+}
+
+}  // namespace
+
 // Jobs after the workers fell asleep (the pause of a JS score) and jobs racing nudge() from
 // another thread: every item still runs exactly once, nothing hangs, and a worker that wakes
 // after the caller finished a job alone does not join a later job twice.
@@ -126,15 +148,7 @@ TEST(thread_pool, sleeping_workers_and_nudges) {
   size_t total = 0;
   for (int job = 0; job < 400; ++job) {
     if (job % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // workers go to sleep
-    std::vector<std::atomic<int>> hits(515);
-    for (auto& h : hits) h.store(0);
-    pool.parallel_for(
-        hits.size(),
-        [&](size_t begin, size_t end) {
-          for (size_t i = begin; i < end; ++i) hits[i]++;
-        },
-        8);
-    for (auto& h : hits) total += h.load() == 1 ? 1 : 0;
+    total += items_visited_once(pool, 515, [](size_t, size_t) {});
   }
   stop = true;
   nudger.join();
@@ -162,20 +176,13 @@ TEST(thread_pool, helper_threads_run_chunks) {
   });
   size_t total = 0;
   for (int job = 0; job < 300; ++job) {
-    std::vector<std::atomic<int>> hits(300);
-    for (auto& h : hits) h.store(0);
-    pool.parallel_for(
-        hits.size(),
-        [&](size_t begin, size_t end) {
-          if (on_helper) helper_chunks++;
-          // Slow enough that the helper gets chunks before the caller drains them all.
-          const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
-          while (std::chrono::steady_clock::now() < until) {
-          }
-          for (size_t i = begin; i < end; ++i) hits[i]++;
-        },
-        8);
-    for (auto& h : hits) total += h.load() == 1 ? 1 : 0;
+    total += items_visited_once(pool, 300, [&](size_t, size_t) {
+      if (on_helper) helper_chunks++;
+      // Slow enough that the helper gets chunks before the caller drains them all.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    });
   }
   finished = true;
   helper.join();
