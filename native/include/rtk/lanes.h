@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 namespace rtk {
 
@@ -51,6 +52,15 @@ inline Lanes select_lanes(unsigned bits, Lanes taken, Lanes kept) {
   Lanes out;
   std::memcpy(&out, &r, sizeof out);
   return out;
+}
+
+// `count` tiles of scratch for the calling thread: one buffer per thread, grown on first need and
+// kept, so the kernels' tiles never allocate in a step loop. A kernel's tile code uses it
+// between two calls of this function and calls no other kernel meanwhile.
+inline Lanes* thread_scratch_tiles(size_t count) {
+  static thread_local std::vector<Lanes> scratch;
+  if (scratch.size() < count) scratch.resize(count);
+  return scratch.data();
 }
 
 // The value an array of Real holds after storing v (v itself for double): a fused kernel

@@ -113,11 +113,10 @@ MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianM
                                const MalaAcceptParams& p, const TiledChain<Real>& c, const StreamId& noise,
                                const StreamId& accept) {
   return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, double* sum, size_t* count) {
-    static thread_local std::vector<Lanes> work;  // grows once per thread, never in the step loop
-    if (work.size() < fused_mala_work_tiles(m)) work.resize(fused_mala_work_tiles(m));
+    Lanes* work = thread_scratch_tiles(fused_mala_work_tiles(m));
     for (size_t row = begin; row < end; row += kLanes) {
       const int rows = static_cast<int>(end - row < kLanes ? end - row : kLanes);
-      fused_mala_tile(m, at, pot, p, c, row / kLanes, rows, noise, accept, b.particle_offset + row, work.data(), sum,
+      fused_mala_tile(m, at, pot, p, c, row / kLanes, rows, noise, accept, b.particle_offset + row, work, sum,
                       count);
     }
   });

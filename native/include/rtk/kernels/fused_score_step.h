@@ -72,13 +72,11 @@ NonFinite fused_score_step(ThreadPool& pool, const Batch& b, const GaussianMixtu
   std::vector<NonFinite>& first = first_cache;
   first.assign(blocks, NonFinite{});
   pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
-    static thread_local std::vector<Lanes> work;  // grows once per thread, never in the step loop
-    const size_t tiles = 3 * static_cast<size_t>(m.dim()) + m.components();
-    if (work.size() < tiles) work.resize(tiles);
+    Lanes* work = thread_scratch_tiles(3 * static_cast<size_t>(m.dim()) + m.components());
     for (size_t row = begin; row < end; row += kLanes) {
       const int rows = static_cast<int>(end - row < kLanes ? end - row : kLanes);
       const NonFinite bad =
-          fused_score_tile(m, at, c, x_tiles, row / kLanes, rows, noise, b.particle_offset + row, work.data());
+          fused_score_tile(m, at, c, x_tiles, row / kLanes, rows, noise, b.particle_offset + row, work);
       if (bad.found && !first[blk].found) first[blk] = bad;
     }
   });

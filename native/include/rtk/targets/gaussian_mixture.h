@@ -187,10 +187,8 @@ class GaussianMixture {
     AtTime& a = cache;
     at_time(t, a);
     pool.parallel_for(n, [&](size_t begin, size_t end) {
-      static thread_local std::vector<Lanes> work;
-      if (work.size() < work_tiles()) work.resize(work_tiles());
       evaluate_rows(a, x + begin * d_, end - begin, score + begin * d_, energy ? energy + begin : nullptr,
-                    work.data());
+                    thread_scratch_tiles(work_tiles()));
     });
   }
 #endif
