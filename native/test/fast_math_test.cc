@@ -5,10 +5,10 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "check.h"
+#include "same_bits.h"
 #include "rtk/lanes.h"
 
 namespace {
@@ -17,12 +17,6 @@ namespace {
 double ulps(double a, double b) {
   if (a == b) return 0;
   return std::fabs(a - b) / (std::nextafter(std::fabs(b), INFINITY) - std::fabs(b));
-}
-
-uint64_t bits(double x) {
-  uint64_t b;
-  std::memcpy(&b, &x, sizeof b);
-  return b;
 }
 
 // A deterministic spread of points: a uniform grid over [lo, hi] with irrational offsets.
@@ -45,7 +39,7 @@ void check_lanes_match_scalar(const std::vector<double>& xs, Scalar scalar, Tile
     rtk::Lanes x;
     for (int r = 0; r < rtk::kLanes; ++r) x[r] = xs[k + r];
     const rtk::Lanes y = tile(x);
-    for (int r = 0; r < rtk::kLanes; ++r) CHECK_EQ(bits(y[r]), bits(scalar(xs[k + r])));
+    for (int r = 0; r < rtk::kLanes; ++r) CHECK_EQ(rtk_test::bits_of(y[r]), rtk_test::bits_of(scalar(xs[k + r])));
   }
 }
 
@@ -103,8 +97,8 @@ TEST(fast_math, sincos_2pi_within_1e_16_absolute) {
     for (int r = 0; r < rtk::kLanes; ++r) {
       double s1, c1;
       rtk::sincos_2pi_lanes<double>(us[k + r], s1, c1);
-      CHECK_EQ(bits(s[r]), bits(s1));
-      CHECK_EQ(bits(c[r]), bits(c1));
+      CHECK_EQ(rtk_test::bits_of(s[r]), rtk_test::bits_of(s1));
+      CHECK_EQ(rtk_test::bits_of(c[r]), rtk_test::bits_of(c1));
     }
   }
 }

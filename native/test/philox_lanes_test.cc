@@ -4,18 +4,12 @@
 #include "rtk/philox_lanes.h"
 
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "check.h"
+#include "same_bits.h"
 
 namespace {
-
-uint64_t bits(double x) {
-  uint64_t b;
-  std::memcpy(&b, &x, sizeof b);
-  return b;
-}
 
 const rtk::StreamId kStream{20261130u, 3u, 17u, rtk::Purpose::Noise};
 constexpr uint64_t kFirst = 0xFFFFFFFCull;  // the 32-bit particle key wraps inside the tile
@@ -31,8 +25,8 @@ TEST(philox_lanes, blocks_and_uniforms_match_the_scalar_functions) {
     for (int lane = 0; lane < rtk::kLanes; ++lane) {
       const rtk::Philox4x32 s = rtk::philox_block(kStream, kFirst + lane, block);
       for (int w = 0; w < 4; ++w) CHECK_EQ(r[w][lane], static_cast<uint64_t>(s.v[w]));
-      CHECK_EQ(bits(u53[lane]), bits(rtk::uniform53(s.v[0], s.v[1])));
-      CHECK_EQ(bits(u32[lane]), bits(rtk::uniform_open32(s.v[2])));
+      CHECK_EQ(rtk_test::bits_of(u53[lane]), rtk_test::bits_of(rtk::uniform53(s.v[0], s.v[1])));
+      CHECK_EQ(rtk_test::bits_of(u32[lane]), rtk_test::bits_of(rtk::uniform_open32(s.v[2])));
     }
   }
 }
@@ -44,7 +38,7 @@ TEST(philox_lanes, normals_lanes_matches_fill_normals_for_any_d) {
     std::vector<double> want(d);
     for (int lane = 0; lane < rtk::kLanes; ++lane) {
       rtk::fill_normals(kStream, kFirst + lane, d, want.data());
-      for (int i = 0; i < d; ++i) CHECK_EQ(bits(out[i][lane]), bits(want[i]));
+      for (int i = 0; i < d; ++i) CHECK_EQ(rtk_test::bits_of(out[i][lane]), rtk_test::bits_of(want[i]));
     }
   }
 }
