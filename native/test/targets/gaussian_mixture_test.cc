@@ -227,10 +227,22 @@ void check_row_matches_tiles(const rtk::GaussianMixture& m, uint64_t seed) {
   CHECK(rtk_test::same_bits(e_row, e));
 }
 
+// K = 7, d = 5: the tile's loops run both their blocks and their one-at-a-time remainders.
+rtk::GaussianMixture seven_components_in_five_dimensions() {
+  rtk_test::RandomInputs in(68);
+  const int k = 7, d = 5;
+  std::vector<double> weights(k), variances(k * d);
+  for (int j = 0; j < k; ++j) weights[j] = 1.0 + 0.25 * j;
+  for (int c = 0; c < k * d; ++c) variances[c] = 0.02 + 0.01 * (c % 9);
+  return rtk::GaussianMixture(weights, in.normals(k * d, 1.0), variances, d);
+}
+
 TEST(gaussian_mixture, gpu_row_function_gives_the_cpu_bits) {
   check_row_matches_tiles<double>(rtk::paper_target(), 65);
   check_row_matches_tiles<float>(rtk::paper_target(), 66);
   check_row_matches_tiles<double>(three_components(), 67);
+  check_row_matches_tiles<double>(seven_components_in_five_dimensions(), 69);
+  check_row_matches_tiles<float>(seven_components_in_five_dimensions(), 70);
 }
 
 TEST(gaussian_mixture, marginal_bin_masses) {
