@@ -11,7 +11,7 @@
 //
 // Built and run by bench/kernels.js (g++ -std=c++17 -O3 -pthread -Inative/include).
 // Options: --n N  --reps R  --threads 1,2  --real double,float  --filter SUBSTRING
-//          --min-ms MS  --json FILE  --no-memcpy  --quiet-header
+//          --min-ms MS  --json FILE  --no-memcpy (skips the bandwidth and peak)  --quiet-header
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -160,6 +160,35 @@ Bandwidth measure_memcpy(int reps) {
   });
   b.copy_gbs = static_cast<double>(b.bytes) / t.median * 1e-9;
   return b;
+}
+
+// The core's compute peak for the kernels' arithmetic as this binary is built: independent
+// chains of vector additions and of multiplications in equal numbers (no FMA: the library is
+// built with -ffp-contract=off), one thread, in double flops per second. kChains chains of each
+// kind cover the pipes' latency; the best of three chain counts is kept, since a build whose
+// vectors are narrower than Lanes spills registers with the larger ones.
+template <int kChains>
+double add_mul_flops(int reps) {
+  volatile double seed = 1.0;
+  const rtk::Lanes one_plus = rtk::Lanes{} + (seed + 1e-12), tiny = rtk::Lanes{} + seed * 1e-15;
+  constexpr long kIterations = 2000000;
+  double sink = 0;
+  const Timing t = time_calls(reps, 0.0, nullptr, [&] {
+    rtk::Lanes sum[kChains], product[kChains];
+    for (int c = 0; c < kChains; ++c) sum[c] = product[c] = rtk::Lanes{} + (seed + c);
+    for (long it = 0; it < kIterations; ++it)
+      for (int c = 0; c < kChains; ++c) {
+        sum[c] += tiny;
+        product[c] *= one_plus;
+      }
+    for (int c = 0; c < kChains; ++c) sink += sum[c][c % rtk::kLanes] + product[c][0];
+  });
+  asm volatile("" : : "r"(&sink) : "memory");
+  return 2.0 * kChains * rtk::kLanes * kIterations / t.median;
+}
+
+double measure_peak_flops(int reps) {
+  return std::max({add_mul_flops<2>(reps), add_mul_flops<6>(reps), add_mul_flops<12>(reps)});
 }
 
 // The segment the MALA / ULD / ULA rows work on: anchor x at time t + eta, chain z at time t.
@@ -412,7 +441,11 @@ int main(int argc, char** argv) {
   const double busy0 = machine_busy_seconds(), own0 = own_cpu_seconds();
 
   Bandwidth bw;
-  if (opt.memcpy_bench) bw = measure_memcpy(opt.reps);
+  double peak_flops = 0;
+  if (opt.memcpy_bench) {
+    bw = measure_memcpy(opt.reps);
+    peak_flops = measure_peak_flops(opt.reps);
+  }
 
   std::vector<Row> rows;
   std::vector<double> taus;
@@ -454,6 +487,9 @@ int main(int argc, char** argv) {
   if (opt.memcpy_bench)
     std::printf("  memcpy bandwidth (%zu MiB buffer, 1 thread): %.1f GB/s copied = %.1f GB/s read+write\n",
                 bw.bytes >> 20, bw.copy_gbs, 2 * bw.copy_gbs);
+  if (opt.memcpy_bench)
+    std::printf("  compute peak (1 thread, independent vector adds and multiplies, no FMA): %.1f GFLOP/s double\n",
+                peak_flops * 1e-9);
   std::printf("  median of %d repetitions after a warm-up; ns/(p*d) = ns per particle per dimension;\n", opt.reps);
   std::printf("  Mp-steps/s = million particle-steps per second; GB/s = nominal streamed bytes / time\n\n");
 
@@ -528,7 +564,7 @@ int main(int argc, char** argv) {
     f << "{\n  \"n\": " << opt.n << ", \"d\": " << target.dim() << ", \"components\": " << target.components()
       << ", \"reps\": " << opt.reps << ",\n  \"hardware_threads\": " << std::thread::hardware_concurrency()
       << ", \"load_average\": " << load << ", \"memcpy_copy_gbs\": " << bw.copy_gbs
-      << ", \"memcpy_bytes\": " << bw.bytes << ",\n  \"segment_t\": " << kSegmentT << ", \"segment_eta\": " << kSegmentEta
+      << ", \"memcpy_bytes\": " << bw.bytes << ", \"peak_add_mul_flops\": " << peak_flops << ",\n  \"segment_t\": " << kSegmentT << ", \"segment_eta\": " << kSegmentEta
       << ", \"elapsed_s\": " << elapsed << ",\n  \"rows\": [\n";
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];
