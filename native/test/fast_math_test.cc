@@ -102,3 +102,37 @@ TEST(fast_math, sincos_2pi_within_1e_16_absolute) {
     }
   }
 }
+
+// The interleaved forms (B values at once) give each value the single form's bits.
+template <int B>
+void check_each_matches_single(const std::vector<double>& xs, const std::vector<double>& us) {
+  for (size_t k = 0; k + B * rtk::kLanes <= xs.size() && k + B * rtk::kLanes <= us.size(); k += B * rtk::kLanes) {
+    rtk::Lanes e[B], l[B], u[B], s[B], c[B];
+    for (int b = 0; b < B; ++b)
+      for (int r = 0; r < rtk::kLanes; ++r) {
+        e[b][r] = -xs[k + b * rtk::kLanes + r];
+        l[b][r] = xs[k + b * rtk::kLanes + r];
+        u[b][r] = us[k + b * rtk::kLanes + r];
+      }
+    rtk::exp_nonpositive_each<rtk::Lanes, rtk::LaneBits, B>(e);
+    rtk::log_each<rtk::Lanes, rtk::LaneBits, B>(l);
+    rtk::sincos_2pi_each<rtk::Lanes, B>(u, s, c);
+    for (int b = 0; b < B; ++b)
+      for (int r = 0; r < rtk::kLanes; ++r) {
+        const double x = xs[k + b * rtk::kLanes + r];
+        double s1, c1;
+        rtk::sincos_2pi_lanes<double>(us[k + b * rtk::kLanes + r], s1, c1);
+        CHECK_EQ(rtk_test::bits_of(e[b][r]), rtk_test::bits_of(rtk::exp_nonpositive(-x)));
+        CHECK_EQ(rtk_test::bits_of(l[b][r]), rtk_test::bits_of(log_scalar(x)));
+        CHECK_EQ(rtk_test::bits_of(s[b][r]), rtk_test::bits_of(s1));
+        CHECK_EQ(rtk_test::bits_of(c[b][r]), rtk_test::bits_of(c1));
+      }
+  }
+}
+
+TEST(fast_math, interleaved_forms_give_the_single_forms_bits) {
+  const std::vector<double> xs = grid(1e-3, 700.0, 4000), us = grid(0.0, 1.0, 4000);
+  check_each_matches_single<1>(xs, us);
+  check_each_matches_single<5>(xs, us);
+  check_each_matches_single<12>(xs, us);
+}

@@ -133,10 +133,10 @@ class GaussianMixture {
 
   // The core of a tile, for the fused kernels too: score (d tiles, not yet rounded to Real) and
   // energy (when energy != null) of kTile rows held transposed in xt (d tiles); lw: K tiles of scratch.
-  // The loops take a few components (quadratic forms, exponentials) or coordinates (score sums)
-  // at a time so that independent dependency chains sit side by side for the out-of-order core
-  // (10-15% faster than one at a time); each lane's operations and their order are still those
-  // of mixture_row, so the bits do not depend on the blocks.
+  // The loops take several components (quadratic forms, exponentials) or coordinates (score
+  // sums) at a time so that independent dependency chains sit side by side for the out-of-order
+  // core; each lane's operations and their order are still those of mixture_row, so the bits do
+  // not depend on the blocks.
   void evaluate_lanes(const AtTime& a, const Lanes* xt, Lanes* score, Lanes* energy, Lanes* lw) const {
     const size_t k = weights_.size();
     Lanes top = Lanes{} - INFINITY;
@@ -145,6 +145,7 @@ class GaussianMixture {
     for (; j < k; ++j) log_weights<1>(a, xt, j, lw, top);
     Lanes total = Lanes{};
     for (j = 0; j + kExpBlock <= k; j += kExpBlock) exp_shifted<kExpBlock>(top, lw + j, total);
+    for (; j + kComponentBlock <= k; j += kComponentBlock) exp_shifted<kComponentBlock>(top, lw + j, total);
     for (; j < k; ++j) exp_shifted<1>(top, lw + j, total);
     int i = 0;
     for (; i + kCoordinateBlock <= d_; i += kCoordinateBlock) score_sums<kCoordinateBlock>(a, xt, lw, i, total, score);
@@ -153,7 +154,7 @@ class GaussianMixture {
   }
 
  private:
-  static constexpr int kComponentBlock = 4, kExpBlock = 6, kCoordinateBlock = 2;
+  static constexpr int kComponentBlock = 4, kExpBlock = 12, kCoordinateBlock = 2;
 
   // lw[j + b] = log w_j + log N_j(x) for B components from j; top takes their running maximum.
   template <int B>
@@ -172,10 +173,12 @@ class GaussianMixture {
     }
   }
 
-  // lw[b] = e^{lw[b] - top} for B components, added to total in order.
+  // lw[b] = e^{lw[b] - top} for B components (interleaved: exp_nonpositive_each), added to
+  // total in order.
   template <int B>
   static void exp_shifted(Lanes top, Lanes* lw, Lanes& total) {
-    for (int b = 0; b < B; ++b) lw[b] = exp_nonpositive_lanes<Lanes, LaneBits>(lw[b] - top);
+    for (int b = 0; b < B; ++b) lw[b] -= top;
+    exp_nonpositive_each<Lanes, LaneBits, B>(lw);
     for (int b = 0; b < B; ++b) total += lw[b];
   }
 
