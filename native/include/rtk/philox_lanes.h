@@ -25,8 +25,9 @@ inline void philox_block_lanes(const StreamId& s, uint64_t first, uint32_t block
       k0 = (k0 + W0) & mask;
       k1 = (k1 + W1) & mask;
     }
-    // The counter words are 32-bit: masking says so, and lets the compiler use a 32x32->64 bit
-    // multiply (vpmuludq) instead of a full 64-bit one.
+    // The counter words are 32-bit: masking says so, so that a 32x32->64 bit multiply would do.
+    // (GCC 12 with -march=native on Zen 5 still emits the full 64-bit vpmullq; vpmuludq through
+    // an intrinsic measured only ~10% faster per block, and Philox is ~10% of a step.)
     const LaneBits p0 = (c0 & mask) * M0, p1 = (c2 & mask) * M1;
     const LaneBits n0 = (p1 >> 32) ^ c1 ^ k0, n2 = (p0 >> 32) ^ c3 ^ k1;
     c1 = p1 & mask;
