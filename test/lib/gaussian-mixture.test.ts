@@ -116,17 +116,9 @@ describe('GaussianMixture constructor validation', () => {
     ['non-object: string', 'x', TypeError, [/GaussianMixture options/, /the string "x"/]],
   ];
 
+  // Exactly the class named: a RangeError is not a TypeError and vice versa.
   test.each(cases)('%s', (_name, options, errorClass, patterns) => {
-    let caught: unknown;
-    try {
-      new GaussianMixture(options as never);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(errorClass);
-    // TypeError vs RangeError: a RangeError is not a TypeError and vice versa.
-    expect((caught as Error).constructor).toBe(errorClass);
-    for (const p of patterns) expect((caught as Error).message).toMatch(p);
+    expectNamedError(() => new GaussianMixture(options as never), errorClass, ...patterns);
   });
 
   // Regression: each weight is checked finite, but their sum overflows to

@@ -1,6 +1,7 @@
 // Marginal accuracy (lib/metrics.ts; rtk-math.md "Accuracy measure used by the paper"):
 // MA = 1 - (1/d) sum_i TV(phat_i, p_i), 100 bins on [-2, 2] by default, out-of-range mass included.
 import { GaussianMixture, marginalAccuracy, marginalAccuracyFloor } from '../../lib';
+import { expectNamedError } from '../helpers';
 
 const target = GaussianMixture.paperTarget();
 const D = 10, BINS = 100;
@@ -207,15 +208,7 @@ describe('marginalAccuracy argument checks', () => {
     ['floor: unknown option', () => marginalAccuracyFloor(target, 10, { bims: 10 } as never), TypeError, [/'bims'/]],
   ];
   test.each(cases)('%s', (_name, f, errorClass, patterns) => {
-    let caught: unknown;
-    try {
-      f();
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(errorClass);
-    expect((caught as Error).constructor).toBe(errorClass);
-    for (const p of patterns) expect((caught as Error).message).toMatch(p);
+    expectNamedError(f, errorClass, ...patterns);
   });
 });
 
