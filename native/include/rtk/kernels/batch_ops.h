@@ -92,26 +92,30 @@ void heun_update(ThreadPool& pool, double h, Real* x, const Real* s1, const Real
   });
 }
 
+// The first of n items, in item order, that find(begin, end) reports in its range, whatever the
+// thread count: each fixed block of `block` items finds its own first on the pool, and the first
+// block that has one gives the answer.
+template <class Find>
+NonFinite first_over_blocks(ThreadPool& pool, size_t n, size_t block, Find&& find) {
+  const size_t blocks = (n + block - 1) / block;
+  static thread_local std::vector<NonFinite> first_cache;  // reused: no allocation per step
+  std::vector<NonFinite>& first = first_cache;
+  first.assign(blocks, NonFinite{});
+  pool.for_blocks(n, block, [&](size_t blk, size_t begin, size_t end) { first[blk] = find(begin, end); });
+  for (const NonFinite& f : first)
+    if (f.found) return f;
+  return NonFinite{};
+}
+
 // The scan runs on the pool (it follows every score evaluation of the unadjusted samplers, so
-// a serial scan would cap their thread scaling): each fixed block finds its first non-finite
-// value, and the first block that has one gives the answer.
+// a serial scan would cap their thread scaling).
 template <class Real>
 NonFinite find_non_finite(ThreadPool& pool, const Real* values, size_t count) {
-  constexpr size_t block = 16384;
-  const size_t blocks = (count + block - 1) / block;
-  static thread_local std::vector<size_t> first_cache;  // reused: no allocation per step
-  std::vector<size_t>& first = first_cache;
-  first.assign(blocks, count);
-  pool.for_blocks(count, block, [&](size_t blk, size_t begin, size_t end) {
+  return first_over_blocks(pool, count, 16384, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i)
-      if (!std::isfinite(static_cast<double>(values[i]))) {
-        first[blk] = i;
-        return;
-      }
+      if (!std::isfinite(static_cast<double>(values[i]))) return NonFinite{true, i, static_cast<double>(values[i])};
+    return NonFinite{};
   });
-  for (size_t blk = 0; blk < blocks; ++blk)
-    if (first[blk] < count) return NonFinite{true, first[blk], static_cast<double>(values[first[blk]])};
-  return NonFinite{};
 }
 
 }  // namespace rtk

@@ -5,7 +5,6 @@
 // pass over the batch and one pool dispatch instead of three.
 #pragma once
 #include <cmath>
-#include <vector>
 
 #include "../batch.h"
 #include "../lanes.h"
@@ -67,22 +66,17 @@ NonFinite fused_score_step(ThreadPool& pool, const Batch& b, const GaussianMixtu
                            const GaussianMixture::AtTime& at, const ScoreStep& c, Real* x_tiles,
                            const StreamId& noise) {
   constexpr size_t block = 1024;  // rows; a multiple of kLanes
-  const size_t blocks = (b.n + block - 1) / block;
-  static thread_local std::vector<NonFinite> first_cache;  // reused: no allocation per step
-  std::vector<NonFinite>& first = first_cache;
-  first.assign(blocks, NonFinite{});
-  pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
+  return first_over_blocks(pool, b.n, block, [&](size_t begin, size_t end) {
     Lanes* work = thread_scratch_tiles(3 * static_cast<size_t>(m.dim()) + m.components());
+    NonFinite first;
     for (size_t row = begin; row < end; row += kLanes) {
       const int rows = static_cast<int>(end - row < kLanes ? end - row : kLanes);
       const NonFinite bad =
           fused_score_tile(m, at, c, x_tiles, row / kLanes, rows, noise, b.particle_offset + row, work);
-      if (bad.found && !first[blk].found) first[blk] = bad;
+      if (bad.found && !first.found) first = bad;
     }
+    return first;
   });
-  for (const NonFinite& bad : first)
-    if (bad.found) return bad;
-  return NonFinite{};
 }
 #endif
 
