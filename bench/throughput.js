@@ -13,7 +13,12 @@
 //
 //   node bench/throughput.js [--quick] [--n 2000,20000,200000] [--threads 1,2] [--reps R]
 //                            [--samplers rtk-mala,ddpm] [--no-numpy] [--no-torch] [--no-install]
-//                            [--out FILE]
+//                            [--scaling-pairs P] [--out FILE]
+//
+// Thread scaling is measured apart from the main table, side by side: the main table's cells
+// for 1 and 2 threads are minutes apart (the peers run between them) on a shared machine, so
+// their ratio carries the load changes in between. The scaling table alternates the thread
+// counts run by run (1, 2, 1, 2, ...) on the native target and divides the medians.
 //
 // Needs the built package (`npm run build`, or `npm run build:ts` after changing lib/).
 const { spawnSync } = require('child_process');
@@ -25,7 +30,8 @@ const rtk = require('..');
 const { makeFail, parseBenchArgs } = require('./lib/args');
 
 const USAGE = `usage: node bench/throughput.js [--quick] [--n LIST] [--threads LIST] [--reps R]
-                               [--samplers LIST] [--no-numpy] [--no-torch] [--no-install] [--out FILE]
+                               [--samplers LIST] [--no-numpy] [--no-torch] [--no-install]
+                               [--scaling-pairs P] [--out FILE]
   --quick          n {2000, 20000}, 2 threads only, 3 repetitions (a couple of minutes)
   --n LIST         particle counts (default 2000,20000,200000)
   --threads LIST   thread counts (default 1,2)
@@ -34,6 +40,8 @@ const USAGE = `usage: node bench/throughput.js [--quick] [--n LIST] [--threads L
   --samplers LIST  default rtk-mala,ddpm
   --no-numpy, --no-torch   leave a peer out
   --no-install     do not apt-get install python3-torch when torch is missing
+  --scaling-pairs P  rounds of the side-by-side thread-scaling table (each runs every thread
+                   count once, in turn; default 7, 3 with --quick; 0 leaves the table out)
   --out FILE       JSON output (default bench/out/throughput.json)`;
 const fail = makeFail('throughput', USAGE);
 
@@ -57,12 +65,12 @@ function parseArgs(argv) {
   const { values, ints } = parseBenchArgs(
     argv,
     { quick: flag, n: str, threads: str, reps: str, samplers: str, 'no-numpy': flag, 'no-torch': flag,
-      'no-install': flag, out: str },
+      'no-install': flag, 'scaling-pairs': str, out: str },
     USAGE,
     fail,
   );
   const a = { quick: values.quick ?? false, n: ints('n', 1) ?? null, threads: ints('threads', 1) ?? null,
-    reps: ints('reps', 1)?.[0] ?? null, samplers: ['rtk-mala', 'ddpm'], numpy: !values['no-numpy'],
+    reps: ints('reps', 1)?.[0] ?? null, scalingPairs: ints('scaling-pairs', 0)?.[0] ?? null, samplers: ['rtk-mala', 'ddpm'], numpy: !values['no-numpy'],
     torch: !values['no-torch'], install: !values['no-install'], out: values.out ?? 'bench/out/throughput.json' };
   if (values.samplers !== undefined) {
     a.samplers = values.samplers.split(',').map((s) => s.trim());
@@ -70,6 +78,7 @@ function parseArgs(argv) {
   }
   a.n ??= a.quick ? [2000, 20000] : [2000, 20000, 200000];
   a.threads ??= a.quick ? [2] : [1, 2];
+  a.scalingPairs ??= a.quick ? 3 : 7;
   return a;
 }
 
@@ -197,8 +206,10 @@ function checkUserMixture(target) {
 
 // ---- ours -----------------------------------------------------------------------------------
 
+const baseOptions = (sampler, n, threads) => ({ sampler, nfe: NFE, particles: n, threads, dtype: 'float64', ...SAMPLER_OPTIONS[sampler] });
+
 async function runOurs(kind, sampler, n, threads, reps, target) {
-  const base = { sampler, nfe: NFE, particles: n, threads, dtype: 'float64', ...SAMPLER_OPTIONS[sampler] };
+  const base = baseOptions(sampler, n, threads);
   let inside = 0, calls = 0;
   const timed = (fn) => (x, t, out) => {
     const t0 = performance.now();
@@ -244,6 +255,29 @@ async function runOurs(kind, sampler, n, threads, reps, target) {
     out.library_overhead = 1 - out.user_fraction;
   }
   return out;
+}
+
+// Thread scaling side by side: `pairs` rounds, each running the native target once at every
+// thread count in turn, so that every count sees the same load; the scale of t threads is
+// median(1-thread time) / median(t-thread time), and the range of the per-round ratios shows the
+// noise.
+async function runScaling(sampler, n, threadCounts, pairs, target) {
+  const run = (threads, seed) => rtk.sample({ ...baseOptions(sampler, n, threads), target, seed });
+  for (const t of threadCounts) await run(t, SEED + 1000); // warm-up at every count
+  const seconds = Object.fromEntries(threadCounts.map((t) => [t, []]));
+  for (let r = 0; r < pairs; r++)
+    for (const t of threadCounts) {
+      const t0 = performance.now();
+      await run(t, SEED + r);
+      seconds[t].push((performance.now() - t0) / 1e3);
+    }
+  const perThreads = threadCounts.map((t) => {
+    const med = median(seconds[t]);
+    const ratios = seconds[1].map((s1, r) => s1 / seconds[t][r]);
+    return { threads: t, seconds: seconds[t], median_s: med, particle_nfe_per_s: (n * NFE) / med,
+      scale: median(seconds[1]) / med, round_ratio_min: Math.min(...ratios), round_ratio_max: Math.max(...ratios) };
+  });
+  return { sampler, n, pairs, loadAverage: load(), perThreads };
 }
 
 // ---- peers ----------------------------------------------------------------------------------
@@ -342,6 +376,21 @@ function printTables(rows, cfg, floors) {
   return lines.join('\n');
 }
 
+function printScaling(scaling) {
+  const more = scaling[0].perThreads.filter((p) => p.threads !== 1).map((p) => p.threads);
+  const lines = [`Thread scaling side by side (native target; the thread counts alternate run by run, ${scaling[0].pairs} rounds; medians)`];
+  lines.push(padEnd('sampler', 9) + pad('n', 8) + ' |' + pad('1 thr M/s', 10) + more.map((t) => pad(`${t} thr M/s`, 10)).join('') +
+    ' |' + more.map((t) => pad(`scale ${t}`, 9) + pad('rounds', 14)).join('') + ' | load');
+  for (const sc of scaling) {
+    const one = sc.perThreads.find((p) => p.threads === 1), rest = sc.perThreads.filter((p) => p.threads !== 1);
+    lines.push(padEnd(sc.sampler, 9) + pad(sc.n, 8) + ' |' + pad((one.particle_nfe_per_s / 1e6).toFixed(3), 10) +
+      rest.map((p) => pad((p.particle_nfe_per_s / 1e6).toFixed(3), 10)).join('') + ' |' +
+      rest.map((p) => pad(p.scale.toFixed(2) + 'x', 9) + pad(`${p.round_ratio_min.toFixed(2)}-${p.round_ratio_max.toFixed(2)}`, 14)).join('') +
+      ' | ' + sc.loadAverage.toFixed(2));
+  }
+  return lines.join('\n');
+}
+
 // ---- main -----------------------------------------------------------------------------------
 
 async function main() {
@@ -411,6 +460,16 @@ async function main() {
         for (const [peer, p] of Object.entries(peers)) record(runPeer(peer, p.python, s, n, t, reps));
       }
 
+  const scaling = [];
+  const scalingThreads = [1, ...cfg.threads.filter((t) => t > 1)];
+  if (cfg.scalingPairs > 0 && scalingThreads.length > 1)
+    for (const s of cfg.samplers)
+      for (const n of cfg.n) {
+        const sc = await runScaling(s, n, scalingThreads, cfg.scalingPairs, target);
+        scaling.push(sc);
+        log(`scaling ${s} n=${n}: ` + sc.perThreads.map((p) => `${p.threads} thr ${(p.particle_nfe_per_s / 1e6).toFixed(3)} M/s`).join(', ') + ` (load ${sc.loadAverage.toFixed(2)})`);
+      }
+
   // Same plan on both sides: NFE spent, and RTK-MALA's segment times and inner steps (DDPM:
   // number of steps and last time).
   const planKey = (r) => JSON.stringify([r.nfe, r.sampler === 'rtk-mala' ? (r.details?.segments ?? []).map((g) => [+g.t.toFixed(9), g.steps]) : [r.details?.steps, +(r.details?.t_min ?? NaN).toFixed(9)]]);
@@ -426,6 +485,10 @@ async function main() {
   for (const n of cfg.n) floors[n] = rtk.marginalAccuracyFloor(target, n);
   console.log('');
   console.log(printTables(rows, cfg, floors));
+  if (scaling.length) {
+    console.log('');
+    console.log(printScaling(scaling));
+  }
   const loadEnd = os.loadavg();
   const elapsed = (performance.now() - started) / 1e3;
   console.log('');
@@ -436,7 +499,7 @@ async function main() {
   const json = {
     benchmark: 'throughput', nfe: NFE, dim: D, components: K, variance: VARIANCE, dtype: 'float64', seed: SEED, config: cfg,
     header: { ...header, loadAverageEnd: loadEnd, elapsedSeconds: elapsed },
-    memoryCopy: bw, userMixtureCheck: check, samplerOptions: SAMPLER_OPTIONS, planCheck: planLine, peers, floors, rows,
+    memoryCopy: bw, userMixtureCheck: check, samplerOptions: SAMPLER_OPTIONS, planCheck: planLine, peers, floors, rows, scaling,
   };
   fs.mkdirSync(path.dirname(cfg.out), { recursive: true });
   fs.writeFileSync(cfg.out, JSON.stringify(json, null, 1));

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "device_run.h"
+#include "samples_array.h"
 #include "shared_pool.h"
 
 namespace rtk_addon {
@@ -99,7 +100,7 @@ void JsScoreRun::start(const Napi::CallbackInfo& info) {
   x_ref_ = Napi::Persistent(info[2]);
   score_ref_ = Napi::Persistent(info[3]);
   if (has_energy_) energy_ref_ = Napi::Persistent(info[4]);
-  auto samples = std::make_shared<std::vector<Real>>(values);
+  auto samples = std::make_shared<SampleValues<Real>>(values);
   samples_ = samples;
   pool_ = lease_pool(plan_.threads, 1);
   thread_ = std::thread([plan = plan_, device = device_, h = handoff_, state = state_, stats = stats_, samples,
@@ -241,17 +242,10 @@ Napi::Value JsScoreRun::Provide(const Napi::CallbackInfo& info) {
 
 template <class Real>
 Napi::Value JsScoreRun::result_typed(Napi::Env env) {
-  auto& samples = *static_cast<std::vector<Real>*>(samples_.get());
+  // The array shares the samples' memory (no copy); result() returns it once.
+  auto& samples = *static_cast<SampleValues<Real>*>(samples_.get());
   Napi::Object result = Napi::Object::New(env);
-  if constexpr (sizeof(Real) == 8) {
-    auto out = Napi::Float64Array::New(env, samples.size());
-    std::copy(samples.begin(), samples.end(), out.Data());
-    result.Set("samples", out);
-  } else {
-    auto out = Napi::Float32Array::New(env, samples.size());
-    std::copy(samples.begin(), samples.end(), out.Data());
-    result.Set("samples", out);
-  }
+  result.Set("samples", typed_array_over(env, samples.data(), samples.size(), std::move(samples_)));
   result.Set("stats", stats_to_js(env, *stats_));
   return result;
 }
@@ -261,7 +255,8 @@ Napi::Value JsScoreRun::Result(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   {
     std::lock_guard<std::mutex> lock(handoff_->mutex);
-    if (!samples_ || !handoff_->finished || !handoff_->error.empty()) throw Napi::Error::New(env, "the run has not finished");
+    if (!handoff_->finished || !handoff_->error.empty()) throw Napi::Error::New(env, "the run has not finished");
+    if (!samples_) throw Napi::Error::New(env, "the samples are gone: result() hands them over once, and close() frees them");
   }
   if (thread_.joinable()) thread_.join();
   pool_.reset();

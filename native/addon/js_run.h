@@ -76,7 +76,7 @@ class JsScoreRun : public Napi::ObjectWrap<JsScoreRun> {
   bool has_energy_ = false;
   std::shared_ptr<Handoff> handoff_ = std::make_shared<Handoff>();
   std::shared_ptr<RunState> state_ = std::make_shared<RunState>();
-  std::shared_ptr<void> samples_;  // std::vector<Real> owned by the sampler thread until it ends
+  std::shared_ptr<void> samples_;  // SampleValues<Real>, shared with the sampler thread until it ends
   std::shared_ptr<rtk::Stats> stats_ = std::make_shared<rtk::Stats>();
   Napi::Reference<Napi::Value> x_ref_, score_ref_, energy_ref_;
   // The sampler's pool. With threads >= 2 the JS thread is one of its threads: next() lends it

@@ -8,25 +8,12 @@
 #include "device_run.h"
 #include "native_target.h"
 #include "run_state.h"
+#include "samples_array.h"
 #include "shared_pool.h"
 
 namespace rtk_addon {
 
 namespace {
-
-// Makes the JS Float64Array / Float32Array holding the samples.
-template <class Real>
-Napi::Value samples_to_js(Napi::Env env, const std::vector<Real>& samples) {
-  if constexpr (sizeof(Real) == 8) {
-    auto out = Napi::Float64Array::New(env, samples.size());
-    std::copy(samples.begin(), samples.end(), out.Data());
-    return out;
-  } else {
-    auto out = Napi::Float32Array::New(env, samples.size());
-    std::copy(samples.begin(), samples.end(), out.Data());
-    return out;
-  }
-}
 
 // One run of `target` on `plan` with the target's oracle on a borrowed pool (or on the GPU, see
 // device_run.h); what both entry points execute, on a worker thread or on the JS thread.
@@ -80,14 +67,13 @@ class NativeRunWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::Object result = Napi::Object::New(env);
-    result.Set("samples", samples_to_js(env, samples_));
+    result.Set("samples", samples_to_js(env, std::move(samples_)));
     result.Set("stats", stats_to_js(env, stats_));
-    std::vector<Real>().swap(samples_);
     deferred_.Resolve(result);
   }
 
   void OnError(const Napi::Error& error) override {
-    std::vector<Real>().swap(samples_);
+    SampleValues<Real>().swap(samples_);
     Napi::Object e = error.Value();
     if (cancelled_) e.Set("code", "RTK_CANCELLED");
     deferred_.Reject(e);
@@ -99,7 +85,7 @@ class NativeRunWorker : public Napi::AsyncWorker {
   Device device_;
   std::shared_ptr<const NativeTarget> target_;
   std::shared_ptr<RunState> state_;
-  std::vector<Real> samples_;
+  SampleValues<Real> samples_;
   rtk::Stats stats_;
   bool cancelled_ = false;
 };
@@ -142,7 +128,7 @@ Napi::Object run_here(Napi::Env env, const NativeRunArgs& a, const Napi::Value& 
     };
   }
   rtk::Stats stats;
-  std::vector<Real> samples;
+  SampleValues<Real> samples;
   try {
     samples.resize(a.plan.n * static_cast<size_t>(a.plan.d));
     stats = run_target(a.plan, a.device, *a.target, hooks, a.nfe_budget, samples.data());
@@ -152,7 +138,7 @@ Napi::Object run_here(Napi::Env env, const NativeRunArgs& a, const Napi::Value& 
     throw Napi::RangeError::New(env, out_of_memory_message<Real>(a.plan));
   }
   Napi::Object result = Napi::Object::New(env);
-  result.Set("samples", samples_to_js(env, samples));
+  result.Set("samples", samples_to_js(env, std::move(samples)));
   result.Set("stats", stats_to_js(env, stats));
   return result;
 }

@@ -733,3 +733,60 @@ describe('regressions: addon argument checks', () => {
     expect(throwsNamed(() => native.stepCoefficients('ddpm', 0.1, 0.5), 'RangeError')).toBe(true);
   });
 });
+
+describe('run results own their samples (native/addon/samples_array.h)', () => {
+  // The typed arrays that the run entry points return are views of the sampler's own buffer
+  // (no copy); they must keep that memory alive, stay intact through GC and later runs, and
+  // JsScoreRun.result() must hand it over only once.
+  const gc = (() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('v8').setFlagsFromString('--expose-gc');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('vm').runInNewContext('gc') as () => void;
+  })();
+  const plan = (sampler: string) => ({
+    sampler, particles: 37, dim: 3, seed: 5, threads: 2, times: [2, 1, 0], steps: sampler === 'ddpm' ? [] : [4, 4],
+    warmStart: 'tweedie', stepSize: 0, targetAccept: 0.6, friction: 0, projectionRadius: null,
+    energyEstimate: 'trapezoid', finalDenoise: false, aldStepScale: 0.1,
+  });
+  const target = new native.NativeGaussianMixture(Float64Array.of(0.5, 0.5), Float64Array.of(1, 0, -1, -1, 0, 1), Float64Array.of(0.3, 0.3, 0.3, 0.5, 0.5, 0.5), 3);
+
+  test('sampleNativeSync and sampleNative: the samples survive GC and later runs unchanged', async () => {
+    const kept: Float64Array[] = [], copies: Float64Array[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = i % 2 ? await native.sampleNative(plan('rtk-mala'), target, 100, 'float64').promise : native.sampleNativeSync(plan('rtk-mala'), target, 100, 'float64');
+      const s = r.samples as Float64Array;
+      expect(Object.prototype.toString.call(s)).toBe('[object Float64Array]'); // Node's realm, not jest's
+      expect(s.length).toBe(37 * 3);
+      kept.push(s);
+      copies.push(s.slice());
+      gc();
+    }
+    for (let i = 0; i < 6; i++) {
+      expect(bytesEqual(kept[i], copies[i])).toBe(true);
+      expect(bytesEqual(kept[i], kept[0])).toBe(true); // same seed: same samples, sync or async
+    }
+    const f32 = native.sampleNativeSync(plan('ddpm'), target, 100, 'float32').samples;
+    expect(Object.prototype.toString.call(f32)).toBe('[object Float32Array]');
+    expect(f32.length).toBe(37 * 3);
+    expect(Array.from(f32).every(Number.isFinite)).toBe(true);
+  });
+
+  test('JsScoreRun.result() hands the samples over once; they outlive close() and GC', () => {
+    const x = new Float64Array(37 * 3), score = new Float64Array(37 * 3);
+    const run = new native.JsScoreRun(plan('rtk-uld') as never, 100, x, score, null);
+    for (let kind = run.next(); kind !== 2; kind = run.next()) {
+      for (let i = 0; i < x.length; i++) score[i] = -x[i]; // the score of N(0, I) at every t
+      run.provide();
+    }
+    const samples = run.result().samples as Float64Array;
+    const copy = samples.slice();
+    expect(() => run.result()).toThrow(/samples are gone: result\(\) hands them over once/);
+    run.close();
+    gc();
+    for (let i = 0; i < 4; i++) native.sampleNativeSync(plan('rtk-mala'), target, 100, 'float64'); // reuses freed memory
+    expect(samples.length).toBe(37 * 3);
+    expect(bytesEqual(samples, copy)).toBe(true);
+    expect(Array.from(samples).every(Number.isFinite)).toBe(true);
+  });
+});

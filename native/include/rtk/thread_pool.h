@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "uninitialized_allocator.h"
+
 namespace rtk {
 
 // A non-owning reference to a callable (std::function would allocate for lambdas that capture
@@ -36,9 +38,10 @@ class FunctionRef<R(Args...)> {
 
 class ThreadPool {
  public:
-  // The memory a pool's kernels work on (the samplers' Workspace holds these): host vectors.
+  // The memory a pool's kernels work on (the samplers' Workspace holds these): host vectors,
+  // allocated untouched and zeroed on the pool (zero_fill, batch_ops.h).
   template <class T>
-  using Buffer = std::vector<T>;
+  using Buffer = std::vector<T, UninitializedAllocator<T>>;
 
   // threads <= 0 means one per hardware core. `helpers` of the threads are not started here:
   // they are threads of the caller's that lend themselves through help_until.

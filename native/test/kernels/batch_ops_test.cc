@@ -1,6 +1,7 @@
 // The samplers' small batch operations (kernels/batch_ops.h): the non-finite search finds the
 // first bad value whatever the thread count and block layout; midpoint and Heun's corrector
-// are the formulas of rtk-math.md value by value.
+// are the formulas of rtk-math.md value by value; the pool's copies and zero fill cover every
+// value.
 #include "rtk/kernels/batch_ops.h"
 
 #include <cmath>
@@ -68,5 +69,22 @@ TEST(batch_ops, midpoint_and_heun_update_value_by_value) {
     CHECK_EQ(mid[i], 0.5 * (a[i] + b[i]));
     // x' = x + (h/2) [(x + s(x, a)) + (x_pred + s(x_pred, b))]
     CHECK_EQ(x[i], a[i] + 0.5 * h * ((a[i] + s1[i]) + (b[i] + s2[i])));
+  }
+}
+
+// Ranges of kCopyGrain values on the pool, with a remainder that is not a whole range.
+TEST(batch_ops, copy_values_and_zero_fill_cover_every_value_for_any_thread_count) {
+  const size_t count = 3 * rtk::kCopyGrain + 17;
+  const std::vector<double> from = rtk_test::RandomInputs(72).normals(count);
+  for (int threads : {1, 2, 3}) {
+    rtk::ThreadPool pool(threads);
+    std::vector<double> to(count, -1.0), host(count, -1.0);
+    rtk::copy_values(pool, from.data(), count, to.data());
+    rtk::copy_to_host(pool, from.data(), count, host.data());
+    CHECK(rtk_test::same_bits(to, from));
+    CHECK(rtk_test::same_bits(host, from));
+    rtk::zero_fill(pool, to.data(), count - 5);
+    for (size_t i = 0; i < count - 5; ++i) CHECK_EQ(to[i], 0.0);
+    for (size_t i = count - 5; i < count; ++i) CHECK_EQ(to[i], from[i]);  // nothing past count
   }
 }

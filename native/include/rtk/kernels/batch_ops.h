@@ -64,15 +64,27 @@ void fill_normals_batch(ThreadPool& pool, const Batch& b, const StreamId& stream
 }
 #endif
 
+// Whole-array passes go through the pool in ranges of at least a page: each thread takes the
+// page faults of its own ranges when the destination is freshly allocated.
+constexpr size_t kCopyGrain = 4096;
+
 template <class Real>
-void copy_values(ThreadPool&, const Real* from, size_t count, Real* to) {
-  std::copy(from, from + count, to);
+void copy_values(ThreadPool& pool, const Real* from, size_t count, Real* to) {
+  pool.parallel_for(count, [&](size_t begin, size_t end) { std::copy(from + begin, from + end, to + begin); },
+                    kCopyGrain);
 }
 
 // Copies a batch buffer into caller (host) memory.
 template <class Real>
-void copy_to_host(ThreadPool&, const Real* from, size_t count, Real* to) {
-  std::copy(from, from + count, to);
+void copy_to_host(ThreadPool& pool, const Real* from, size_t count, Real* to) {
+  copy_values(pool, from, count, to);
+}
+
+// Zeroes count values (a Workspace's untouched buffers: the first write faults their pages in).
+template <class Real>
+void zero_fill(ThreadPool& pool, Real* values, size_t count) {
+  pool.parallel_for(count, [&](size_t begin, size_t end) { std::fill(values + begin, values + end, Real{}); },
+                    kCopyGrain);
 }
 
 // out = (a + b) / 2, value by value.

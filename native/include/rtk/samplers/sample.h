@@ -15,7 +15,7 @@ template <class Real, class Exec>
 Stats sample(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunHooks& hooks, int nfe_budget,
              Real* out) {
   RunContext<Real, Exec> ctx(plan, oracle, pool, hooks, nfe_budget);
-  Workspace<Real, Exec> w(plan.n, plan.d);
+  Workspace<Real, Exec> w(pool, plan.n, plan.d);
   switch (plan.sampler) {
     case SamplerKind::RtkMala:
     case SamplerKind::RtkMalaEs:
