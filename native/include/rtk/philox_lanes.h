@@ -18,8 +18,11 @@ inline void philox_block_lanes(const StreamId& s, uint64_t first, uint32_t block
   constexpr uint64_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
   LaneBits c0 = LaneBits{} + block, c1 = LaneBits{} + s.step, c2 = LaneBits{} + s.segment,
            c3 = LaneBits{} + static_cast<uint32_t>(s.purpose);
-  LaneBits k0 = LaneBits{} + s.seed, k1;
-  for (int lane = 0; lane < kLanes; ++lane) k1[lane] = static_cast<uint32_t>(first + lane);
+  // k1 = (first + lane) mod 2^32, in whole 64-bit lanes: built lane by lane, GCC 12 formed it in
+  // two 256-bit halves stored to the stack and reloaded as one vector, a failed store-to-load
+  // forward that perf put at ~10% of the fused MALA tile's own time.
+  const LaneBits lane_index = {0, 1, 2, 3, 4, 5, 6, 7};
+  LaneBits k0 = LaneBits{} + s.seed, k1 = ((LaneBits{} + first) + lane_index) & mask;
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
       k0 = (k0 + W0) & mask;

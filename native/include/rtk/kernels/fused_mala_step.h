@@ -8,6 +8,7 @@
 // is a whole vector.
 #pragma once
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "../batch.h"
@@ -35,31 +36,46 @@ struct TiledChain {
 
 // CPU only: the tiles are GCC vectors (nvcc's device pass skips them).
 #if !defined(__CUDA_ARCH__)
-// Tiles of scratch (Lanes) one fused_mala_tile needs.
-inline size_t fused_mala_work_tiles(const GaussianMixture& m) { return 3 * static_cast<size_t>(m.dim()) + m.components(); }
+// A tile's random numbers: its d normals (the proposal's xi, d tiles) and its MH uniforms.
+struct TileNoise {
+  Lanes* xi;
+  Lanes u;
+};
 
-// Tile k (rows 8k..8k+7, of which the first `rows` are real) of the step. Every stage is the
-// arithmetic of its unfused kernel, lane by lane, on the values that kernel reads from memory.
+// Draws the noise of the tile whose first row is particle first_particle.
+inline void draw_tile_noise(const StreamId& noise, const StreamId& accept, uint64_t first_particle, int d,
+                            TileNoise& out) {
+  out.u = accept_uniforms(accept, first_particle);
+  normals_lanes(noise, first_particle, d, out.xi);
+}
+
+// Tiles of scratch (Lanes) a range of fused_mala_tile calls needs: the proposal, its score and
+// grad g, the mixture's scratch, and the noise of two tiles (the current and the next).
+inline size_t fused_mala_work_tiles(const GaussianMixture& m) { return 5 * static_cast<size_t>(m.dim()) + m.components(); }
+
+// Tile k (rows 8k..8k+7, of which the first `rows` are real) of the step, with its noise `now`.
+// Every stage is the arithmetic of its unfused kernel, lane by lane, on the values that kernel
+// reads from memory. When `next` is given, the next tile's noise (first row next_particle) is
+// drawn between the MH test and the blends: the test's exponential and the decisions are one
+// long dependency chain at the end of the tile, and the independent Philox and Box–Muller work
+// placed right behind it keeps the core busy while it completes (measured with bench/kernels).
 template <class Real>
 inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtTime& at, const SegmentPotential& pot,
                             const MalaAcceptParams& p, const TiledChain<Real>& c, size_t k, int rows,
-                            const StreamId& noise, const StreamId& accept, uint64_t first_particle, Lanes* work,
-                            double* prob_sum, size_t* count) {
+                            const TileNoise& now, TileNoise* next, const StreamId& noise, const StreamId& accept,
+                            uint64_t next_particle, Lanes* work, double* prob_sum, size_t* count) {
   const int d = m.dim();
   Lanes* z_prop = work;  // the proposal z', score(z') and grad g(z'): d tiles each
   Lanes* score_prop = z_prop + d;
   Lanes* grad_g_prop = score_prop + d;
   Lanes* mixture_work = grad_g_prop + d;
   const size_t o = k * static_cast<size_t>(d) * kLanes;
-  // The MH test's uniforms first: their Philox chain then overlaps the rest of the tile.
-  const Lanes u = accept_uniforms(accept, first_particle);
 
-  // z' = z - tau grad g(z) + sqrt(2 tau) xi (ula_step); xi first, in z_prop.
+  // z' = z - tau grad g(z) + sqrt(2 tau) xi (ula_step).
   const ScoreStep step = langevin_coefficients(p.tau, -1.0);
-  normals_lanes(noise, first_particle, d, z_prop);
   for (int i = 0; i < d; ++i) {
     const Lanes z = load_adjacent(c.z + o + i * kLanes), grad_g = load_adjacent(c.grad_g + o + i * kLanes);
-    z_prop[i] = as_stored<Real>(step.cx * z + step.cs * grad_g + step.cn * z_prop[i]);
+    z_prop[i] = as_stored<Real>(step.cx * z + step.cs * grad_g + step.cn * now.xi[i]);
   }
 
   // score(z', t) and energy(z', t) (GaussianMixture::evaluate).
@@ -91,7 +107,8 @@ inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtT
   const Lanes la = step2 > p.projection_radius * p.projection_radius
                        ? Lanes{} - INFINITY
                        : -(g_prop - g_now) + (forward - backward) / (4.0 * p.tau);
-  const unsigned take = mh_decisions(la, u, rows, prob_sum, count);
+  const unsigned take = mh_decisions(la, now.u, rows, prob_sum, count);
+  if (next) draw_tile_noise(noise, accept, next_particle, d, *next);
   if (take == 0) return;
 
   // Accepted rows take the proposal (take_proposal), as blends of whole tiles.
@@ -106,18 +123,25 @@ inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtT
   store_adjacent(select_lanes(take, g_prop, g_now), g);
 }
 
-// The batched fused step at the parameters `at` of p_t; reduces like mala_accept.
+// The batched fused step at the parameters `at` of p_t; reduces like mala_accept. Each range
+// draws its first tile's noise, then every tile draws the next one's (fused_mala_tile).
 template <class Real>
 MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianMixture& m,
                                const GaussianMixture::AtTime& at, const SegmentPotential& pot,
                                const MalaAcceptParams& p, const TiledChain<Real>& c, const StreamId& noise,
                                const StreamId& accept) {
   return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, double* sum, size_t* count) {
+    const int d = m.dim();
     Lanes* work = thread_scratch_tiles(fused_mala_work_tiles(m));
+    Lanes* noise_tiles = work + 3 * static_cast<size_t>(d) + m.components();
+    TileNoise now{noise_tiles, {}}, next{noise_tiles + d, {}};
+    draw_tile_noise(noise, accept, b.particle_offset + begin, d, now);
     for (size_t row = begin; row < end; row += kLanes) {
       const int rows = static_cast<int>(end - row < kLanes ? end - row : kLanes);
-      fused_mala_tile(m, at, pot, p, c, row / kLanes, rows, noise, accept, b.particle_offset + row, work, sum,
-                      count);
+      const bool last = row + kLanes >= end;
+      fused_mala_tile(m, at, pot, p, c, row / kLanes, rows, now, last ? nullptr : &next, noise, accept,
+                      b.particle_offset + row + kLanes, work, sum, count);
+      std::swap(now, next);
     }
   });
 }
