@@ -258,7 +258,8 @@ async function runOurs(kind, sampler, n, threads, reps, target) {
 }
 
 // Thread scaling side by side: `pairs` rounds, each running the native target once at every
-// thread count in turn, so that every count sees the same load; the scale of t threads is
+// thread count in turn (in reverse order every other round, so that no count always goes
+// first), so that every count sees the same load; the scale of t threads is
 // median(1-thread time) / median(t-thread time), and the range of the per-round ratios shows the
 // noise.
 async function runScaling(sampler, n, threadCounts, pairs, target) {
@@ -266,7 +267,7 @@ async function runScaling(sampler, n, threadCounts, pairs, target) {
   for (const t of threadCounts) await run(t, SEED + 1000); // warm-up at every count
   const seconds = Object.fromEntries(threadCounts.map((t) => [t, []]));
   for (let r = 0; r < pairs; r++)
-    for (const t of threadCounts) {
+    for (const t of r % 2 ? [...threadCounts].reverse() : threadCounts) {
       const t0 = performance.now();
       await run(t, SEED + r);
       seconds[t].push((performance.now() - t0) / 1e3);
@@ -378,7 +379,7 @@ function printTables(rows, cfg, floors) {
 
 function printScaling(scaling) {
   const more = scaling[0].perThreads.filter((p) => p.threads !== 1).map((p) => p.threads);
-  const lines = [`Thread scaling side by side (native target; the thread counts alternate run by run, ${scaling[0].pairs} rounds; medians)`];
+  const lines = [`Thread scaling side by side (native target; the thread counts alternate run by run, order reversed every other round; ${scaling[0].pairs} rounds; medians)`];
   lines.push(padEnd('sampler', 9) + pad('n', 8) + ' |' + pad('1 thr M/s', 10) + more.map((t) => pad(`${t} thr M/s`, 10)).join('') +
     ' |' + more.map((t) => pad(`scale ${t}`, 9) + pad('rounds', 14)).join('') + ' | load');
   for (const sc of scaling) {
