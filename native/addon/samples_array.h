@@ -5,6 +5,8 @@
 #pragma once
 #include <napi.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -18,21 +20,33 @@ template <class Real>
 using SampleValues = std::vector<Real, rtk::UninitializedAllocator<Real>>;
 
 // A typed array over values[0, count) whose memory `owner` keeps alive; owner is destroyed
-// when the array is collected.
+// when the array is collected. Where the runtime does not allow external buffers (Node-API's
+// napi_no_external_buffers_allowed, e.g. under V8's sandbox), the values are copied instead.
 template <class Real, class Owner>
 Napi::TypedArrayOf<Real> typed_array_over(Napi::Env env, Real* values, size_t count, Owner owner) {
   if (count == 0) return Napi::TypedArrayOf<Real>::New(env, 0);
+  struct Held {
+    Owner owner;
+    size_t bytes;
+  };
   const size_t bytes = count * sizeof(Real);
-  auto* held = new Owner(std::move(owner));
-  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
-      env, values, bytes,
-      [bytes](Napi::Env finalize_env, void*, Owner* o) {
-        delete o;
-        Napi::MemoryManagement::AdjustExternalMemory(finalize_env, -static_cast<int64_t>(bytes));
-      },
-      held);
+  auto* held = new Held{std::move(owner), bytes};
+  const auto finalize = [](napi_env finalize_env, void*, void* hint) {
+    const auto* h = static_cast<Held*>(hint);
+    const int64_t freed = static_cast<int64_t>(h->bytes);
+    delete h;
+    int64_t ignored = 0;
+    napi_adjust_external_memory(finalize_env, -freed, &ignored);
+  };
+  napi_value buffer = nullptr;
+  if (napi_create_external_arraybuffer(env, values, bytes, finalize, held, &buffer) != napi_ok) {
+    auto copy = Napi::TypedArrayOf<Real>::New(env, count);
+    std::copy(values, values + count, copy.Data());
+    delete held;
+    return copy;
+  }
   Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
-  return Napi::TypedArrayOf<Real>::New(env, count, buffer, 0);
+  return Napi::TypedArrayOf<Real>::New(env, count, Napi::ArrayBuffer(env, buffer), 0);
 }
 
 // The samples as a typed array that takes over their memory.
