@@ -1,6 +1,6 @@
 // Two oracles around the built-in mixture for the fused-kernel tests, one that hides it (every
 // step runs unfused) and one that counts the batched evaluations the samplers still ask of it,
-// and a run of a plan with either.
+// a run of a plan with either, and the comparison of two runs' statistics.
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -61,6 +61,19 @@ MixtureRun<Real> run_mixture(const rtk::Plan& plan, const rtk::GaussianMixture& 
     r.stats = rtk::sample(plan, oracle, pool, rtk::RunHooks{}, 0, r.x.data());
   }
   return r;
+}
+
+// Whether two runs report the same statistics, run-wide and segment by segment, field by field.
+inline bool same_stats(const rtk::Stats& a, const rtk::Stats& b) {
+  if (a.nfe != b.nfe || a.energy_evals != b.energy_evals || a.segments.size() != b.segments.size()) return false;
+  for (size_t k = 0; k < a.segments.size(); ++k) {
+    const rtk::SegmentStats &s = a.segments[k], &t = b.segments[k];
+    if (s.t_start != t.t_start || s.t != t.t || s.eta != t.eta || s.steps != t.steps || s.nfe != t.nfe ||
+        s.energy_evals != t.energy_evals || s.accept_rate != t.accept_rate || s.step_size != t.step_size ||
+        s.friction != t.friction)
+      return false;
+  }
+  return true;
 }
 
 }  // namespace rtk_test

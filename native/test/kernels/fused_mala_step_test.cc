@@ -29,17 +29,6 @@ rtk::Plan mala_plan(size_t n, int d) {
   return p;
 }
 
-bool same_stats(const rtk::Stats& a, const rtk::Stats& b) {
-  if (a.nfe != b.nfe || a.energy_evals != b.energy_evals || a.segments.size() != b.segments.size()) return false;
-  for (size_t k = 0; k < a.segments.size(); ++k) {
-    const rtk::SegmentStats &s = a.segments[k], &t = b.segments[k];
-    if (s.accept_rate != t.accept_rate || s.step_size != t.step_size || s.nfe != t.nfe ||
-        s.energy_evals != t.energy_evals)
-      return false;
-  }
-  return true;
-}
-
 template <class Real>
 void check_fused_matches_unfused(const rtk::Plan& plan, const rtk::GaussianMixture& m) {
   const rtk_test::MixtureRun<Real> unfused = rtk_test::run_mixture<Real>(plan, m, 1, false);
@@ -48,7 +37,7 @@ void check_fused_matches_unfused(const rtk::Plan& plan, const rtk::GaussianMixtu
   for (int threads : {1, 2, 3}) {
     const rtk_test::MixtureRun<Real> fused = rtk_test::run_mixture<Real>(plan, m, threads, true);
     CHECK(rtk_test::same_bits(fused.x, unfused.x));
-    CHECK(same_stats(fused.stats, unfused.stats));
+    CHECK(rtk_test::same_stats(fused.stats, unfused.stats));
     // Every inner step was fused: the oracle only saw the chain starts and the warm starts.
     CHECK_EQ(fused.unfused_calls, fused.stats.nfe - steps);
   }

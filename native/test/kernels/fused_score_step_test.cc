@@ -112,18 +112,6 @@ rtk::Plan hybrid_plan(rtk::SamplerKind kind, size_t n, int d) {
   return p;
 }
 
-bool same_segment_stats(const rtk::Stats& a, const rtk::Stats& b) {
-  if (a.nfe != b.nfe || a.energy_evals != b.energy_evals || a.segments.size() != b.segments.size()) return false;
-  for (size_t k = 0; k < a.segments.size(); ++k) {
-    const rtk::SegmentStats &s = a.segments[k], &t = b.segments[k];
-    if (s.t_start != t.t_start || s.t != t.t || s.eta != t.eta || s.steps != t.steps || s.nfe != t.nfe ||
-        s.energy_evals != t.energy_evals || s.accept_rate != t.accept_rate || s.step_size != t.step_size ||
-        s.friction != t.friction)
-      return false;
-  }
-  return true;
-}
-
 template <class Real>
 void check_hybrid(rtk::SamplerKind kind, const rtk::GaussianMixture& m) {
   const rtk::Plan plan = hybrid_plan(kind, 2101, m.dim());
@@ -131,7 +119,7 @@ void check_hybrid(rtk::SamplerKind kind, const rtk::GaussianMixture& m) {
   for (int threads : {1, 2, 3}) {
     const rtk_test::MixtureRun<Real> fused = rtk_test::run_mixture<Real>(plan, m, threads, true);
     CHECK(rtk_test::same_bits(fused.x, unfused.x));
-    CHECK(same_segment_stats(fused.stats, unfused.stats));
+    CHECK(rtk_test::same_stats(fused.stats, unfused.stats));
     // The four plain-step segments never asked the oracle (nor did RTK-MALA's inner steps).
     const int fused_evaluations = 4 + (kind == rtk::SamplerKind::RtkMala ? 9 : 0);
     CHECK_EQ(fused.unfused_calls, fused.stats.nfe - fused_evaluations);

@@ -29,15 +29,6 @@ void plain_step(RunContext<Real, Exec>& ctx, const ScoreStep& c, Real* x, const 
              StreamId{ctx.plan.seed, static_cast<uint32_t>(segment), static_cast<uint32_t>(step), Purpose::Noise});
 }
 
-inline SegmentStats step_stats(double a, double b, int steps) {
-  SegmentStats s;
-  s.t_start = a;
-  s.t = b;
-  s.eta = a - b;
-  s.steps = steps;
-  return s;
-}
-
 // Tweedie's denoise at the grid's last time (1 NFE), when asked for and t_K > 0.
 template <class Real, class Exec>
 void final_denoise(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
@@ -79,7 +70,7 @@ void run_ddpm_ddim(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, bool s
     detail::score_at(ctx, w.x.data(), a, w.score.data(), k, 0);
     detail::plain_step(ctx, stochastic ? ddpm_coefficients(a, b) : ddim_coefficients(a, b), w.x.data(),
                        w.score.data(), k, 0);
-    SegmentStats s = detail::step_stats(a, b, 1);
+    SegmentStats s = step_stats(a, b, 1);
     s.nfe = 1;
     ctx.stats.segments.push_back(s);
   }
@@ -96,7 +87,7 @@ void run_pf_heun(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
     ctx.checkpoint(k, steps, 0, 1);
     const double a = plan.times[k], b = plan.times[k + 1], h = a - b;
     detail::score_at(ctx, w.x.data(), a, w.score.data(), k, 0);
-    SegmentStats s = detail::step_stats(a, b, 1);
+    SegmentStats s = step_stats(a, b, 1);
     if (b > 0) {
       score_step(ctx.pool, ctx.batch, pf_euler_coefficients(a, b), w.x.data(), w.score.data(), w.aux.data(),
                  StreamId{plan.seed, static_cast<uint32_t>(k), 0, Purpose::Noise});
@@ -121,7 +112,7 @@ void run_ald(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
   draw_initial(ctx, w.x.data());
   for (int k = 0; k < levels; ++k) {
     const double t = plan.times[k];
-    SegmentStats s = detail::step_stats(t, t, plan.steps[k]);
+    SegmentStats s = step_stats(t, t, plan.steps[k]);
     const double tau = plan.ald_step_scale * -std::expm1(-2.0 * t);
     s.step_size = tau;
     const int before = ctx.stats.nfe;

@@ -43,11 +43,7 @@ void fused_plain_steps(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Thread
     const NonFinite bad = fused_score_step(ctx.pool, batch, m, at, step.coefficients, x_tiles,
                                            StreamId{plan.seed, static_cast<uint32_t>(k), 0, step.noise});
     ctx.require_finite(bad, "the score", k, step.error_step, a);
-    SegmentStats s;
-    s.t_start = a;
-    s.t = b;
-    s.eta = a - b;
-    s.steps = step.steps;
+    SegmentStats s = step_stats(a, b, step.steps);
     s.nfe = 1;
     ctx.stats.segments.push_back(s);
   }

@@ -47,6 +47,17 @@ struct SegmentStats {
   double friction = 0;      // ULD
 };
 
+// The statistics of a segment or step from t_start = a to t = b with `steps` steps; the rest
+// (NFE, acceptance, ...) is filled in by whoever runs it.
+inline SegmentStats step_stats(double a, double b, int steps) {
+  SegmentStats s;
+  s.t_start = a;
+  s.t = b;
+  s.eta = a - b;
+  s.steps = steps;
+  return s;
+}
+
 struct Stats {
   int nfe = 0;
   int energy_evals = 0;

@@ -101,11 +101,7 @@ void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
     }
     const double t_start = plan.times[k], t = plan.times[k + 1], eta = t_start - t;
     const int nfe_before = ctx.stats.nfe, energy_before = ctx.stats.energy_evals;
-    SegmentStats seg;
-    seg.t_start = t_start;
-    seg.t = t;
-    seg.eta = eta;
-    seg.steps = plan.steps[k];
+    SegmentStats seg = step_stats(t_start, t, plan.steps[k]);
     ctx.checkpoint(k, segments, 0, seg.steps);
     const WarmStart kind = plan.warm_starts.empty() ? WarmStart::Gaussian : plan.warm_starts.at(k);
     warm_start(ctx, w, kind, k, t_start, t, score_cached);

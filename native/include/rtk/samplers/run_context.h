@@ -59,8 +59,7 @@ class RunContext {
   // One batched score evaluation (1 NFE); with energy != null also one energy evaluation.
   void evaluate(const Real* x, double t, Real* score, Real* energy) {
     oracle_.evaluate(x, batch.n, t, score, energy);
-    ++stats.nfe;
-    if (energy) ++stats.energy_evals;
+    count_evaluation(energy != nullptr);
   }
 
   // An evaluation a fused kernel made itself from built_in_mixture(): counted like evaluate's.
