@@ -367,19 +367,18 @@ struct Bench {
     }
     {
       // The same step as the samplers run it with the built-in mixture: fused, on a tiled copy
-      // of the chain (reads z, grad g, anchor, g; blends z, grad g, score, g back).
+      // of the chain (reads z, score, anchor, g; blends z, score, g back).
       const size_t tiled = rtk::tiled_size(b.n, d), tiled_n = rtk::tiled_size(b.n, 1);
-      std::vector<Real> tz(tiled), tgrad(tiled), tscore(tiled), tanchor(tiled), tg(tiled_n);
+      std::vector<Real> tz(tiled), tscore(tiled), tanchor(tiled), tg(tiled_n);
       rtk::to_tiles(pool, b.n, d, cz.data(), tz.data());
-      rtk::to_tiles(pool, b.n, d, cgrad.data(), tgrad.data());
       rtk::to_tiles(pool, b.n, d, cscore.data(), tscore.data());
       rtk::to_tiles(pool, b.n, d, anchor.data(), tanchor.data());
       rtk::to_tiles(pool, b.n, 1, cg.data(), tg.data());
-      const rtk::TiledChain<Real> chain{tz.data(), tgrad.data(), tg.data(), tscore.data(), tanchor.data()};
+      const rtk::TiledChain<Real> chain{tz.data(), tg.data(), tscore.data(), tanchor.data()};
       rtk::GaussianMixture::AtTime at;
       target.at_time(kSegmentT, at);
       size_t accepted = 0, steps = 0;
-      add("fused MALA step", 6 * dd * R + 2 * R, nullptr, [&] {
+      add("fused MALA step", 5 * dd * R + 2 * R, nullptr, [&] {
         ++step;
         const rtk::MalaAcceptParams p{tau, std::numeric_limits<double>::infinity(), rtk::EnergyDelta::Exact};
         accepted += rtk::fused_mala_step(pool, b, target, at, pot, p, chain, stream(rtk::Purpose::Noise),

@@ -24,13 +24,15 @@
 namespace rtk {
 
 // A MALA chain's state in the tiled layout, updated in place on acceptance, and its segment's
-// anchor x (tiled too). g has one value per row, tiled with d = 1.
+// anchor x (tiled too). g has one value per row, tiled with d = 1. grad g(z) is not kept: each
+// step recomputes it from z, the score and the anchor, the same bits as the value the step that
+// accepted z computed (both are segment_potential_particle), for 5 flops per coordinate instead
+// of a read and a write of d values per particle.
 template <class Real>
 struct TiledChain {
   Real* z;
-  Real* grad_g;
   Real* g;
-  Real* score;  // the raw score at z (kept for the next segment's Tweedie warm start)
+  Real* score;  // the raw score at z (for grad g, and the next segment's Tweedie warm start)
   const Real* anchor;
 };
 
@@ -49,9 +51,9 @@ inline void draw_tile_noise(const StreamId& noise, const StreamId& accept, uint6
   normals_lanes(noise, first_particle, d, out.xi);
 }
 
-// Tiles of scratch (Lanes) a range of fused_mala_tile calls needs: the proposal, its score and
-// grad g, the mixture's scratch, and the noise of two tiles (the current and the next).
-inline size_t fused_mala_work_tiles(const GaussianMixture& m) { return 5 * static_cast<size_t>(m.dim()) + m.components(); }
+// Tiles of scratch (Lanes) a range of fused_mala_tile calls needs: grad g at z, the proposal,
+// its score and grad g, the mixture's scratch, and the noise of two tiles (the current and the next).
+inline size_t fused_mala_work_tiles(const GaussianMixture& m) { return 6 * static_cast<size_t>(m.dim()) + m.components(); }
 
 // Tile k (rows 8k..8k+7, of which the first `rows` are real) of the step, with its noise `now`.
 // Every stage is the arithmetic of its unfused kernel, lane by lane, on the values that kernel
@@ -65,17 +67,20 @@ inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtT
                             const TileNoise& now, TileNoise* next, const StreamId& noise, const StreamId& accept,
                             uint64_t next_particle, Lanes* work, double* prob_sum, size_t* count) {
   const int d = m.dim();
-  Lanes* z_prop = work;  // the proposal z', score(z') and grad g(z'): d tiles each
+  Lanes* grad_g = work;  // grad g(z), the proposal z', score(z') and grad g(z'): d tiles each
+  Lanes* z_prop = grad_g + d;
   Lanes* score_prop = z_prop + d;
   Lanes* grad_g_prop = score_prop + d;
   Lanes* mixture_work = grad_g_prop + d;
   const size_t o = k * static_cast<size_t>(d) * kLanes;
 
-  // z' = z - tau grad g(z) + sqrt(2 tau) xi (ula_step).
+  // grad g(z) (segment_potential_particle), then z' = z - tau grad g(z) + sqrt(2 tau) xi (ula_step).
   const ScoreStep step = langevin_coefficients(p.tau, -1.0);
   for (int i = 0; i < d; ++i) {
-    const Lanes z = load_adjacent(c.z + o + i * kLanes), grad_g = load_adjacent(c.grad_g + o + i * kLanes);
-    z_prop[i] = as_stored<Real>(step.cx * z + step.cs * grad_g + step.cn * now.xi[i]);
+    const Lanes z = load_adjacent(c.z + o + i * kLanes);
+    const Lanes r = pot.decay * z - load_adjacent(c.anchor + o + i * kLanes);
+    grad_g[i] = as_stored<Real>(-load_adjacent(c.score + o + i * kLanes) + pot.decay * r / pot.sigma2);
+    z_prop[i] = as_stored<Real>(step.cx * z + step.cs * grad_g[i] + step.cn * now.xi[i]);
   }
 
   // score(z', t) and energy(z', t) (GaussianMixture::evaluate).
@@ -97,7 +102,7 @@ inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtT
   Lanes forward = Lanes{}, backward = Lanes{}, step2 = Lanes{};
   for (int i = 0; i < d; ++i) {
     const Lanes u = z_prop[i] - load_adjacent(c.z + o + i * kLanes);
-    const Lanes f = u + p.tau * load_adjacent(c.grad_g + o + i * kLanes), r = -u + p.tau * grad_g_prop[i];
+    const Lanes f = u + p.tau * grad_g[i], r = -u + p.tau * grad_g_prop[i];
     forward += f * f;
     backward += r * r;
     step2 += u * u;
@@ -114,10 +119,8 @@ inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtT
   // Accepted rows take the proposal (take_proposal), as blends of whole tiles.
   for (int i = 0; i < d; ++i) {
     Real* z = c.z + o + i * kLanes;
-    Real* grad_g = c.grad_g + o + i * kLanes;
     Real* score = c.score + o + i * kLanes;
     store_adjacent(select_lanes(take, z_prop[i], load_adjacent(z)), z);
-    store_adjacent(select_lanes(take, grad_g_prop[i], load_adjacent(grad_g)), grad_g);
     store_adjacent(select_lanes(take, score_prop[i], load_adjacent(score)), score);
   }
   store_adjacent(select_lanes(take, g_prop, g_now), g);
@@ -133,7 +136,7 @@ MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianM
   return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, double* sum, size_t* count) {
     const int d = m.dim();
     Lanes* work = thread_scratch_tiles(fused_mala_work_tiles(m));
-    Lanes* noise_tiles = work + 3 * static_cast<size_t>(d) + m.components();
+    Lanes* noise_tiles = work + 4 * static_cast<size_t>(d) + m.components();
     TileNoise now{noise_tiles, {}}, next{noise_tiles + d, {}};
     draw_tile_noise(noise, accept, b.particle_offset + begin, d, now);
     for (size_t row = begin; row < end; row += kLanes) {

@@ -76,10 +76,8 @@ size_t fused_inner_mala(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Threa
                         SegmentStats& seg) {
   const Batch& b = ctx.batch;
   ThreadPool& pool = ctx.pool;
-  const TiledChain<Real> tiles{w.z_prop.data(), w.grad_g_prop.data(), w.g_prop.data(), w.score_prop.data(),
-                               w.aux.data()};
+  const TiledChain<Real> tiles{w.z_prop.data(), w.g_prop.data(), w.score_prop.data(), w.aux.data()};
   to_tiles(pool, b.n, b.d, w.z.data(), tiles.z);
-  to_tiles(pool, b.n, b.d, w.grad_g.data(), tiles.grad_g);
   to_tiles(pool, b.n, 1, w.g.data(), tiles.g);
   to_tiles(pool, b.n, b.d, w.score.data(), tiles.score);
   to_tiles(pool, b.n, b.d, w.x.data(), w.aux.data());
