@@ -51,83 +51,133 @@ inline void draw_tile_noise(const StreamId& noise, const StreamId& accept, uint6
   normals_lanes(noise, first_particle, d, out.xi);
 }
 
-// Tiles of scratch (Lanes) a range of fused_mala_tile calls needs: grad g at z, the proposal,
-// its score and grad g, the mixture's scratch, and the noise of two tiles (the current and the next).
+// One tile's scratch in a range of fused steps: grad g(z), the proposal z', score(z') and
+// grad g(z') (d tiles each), the mixture's K tiles, the energy at z', and the noise of the tile
+// now and of the tile two ahead (each d tiles of normals and the MH uniforms).
+struct MalaTileWork {
+  Lanes* grad_g;
+  Lanes* z_prop;
+  Lanes* score_prop;
+  Lanes* grad_g_prop;
+  Lanes* lw;
+  Lanes energy;  // at z'
+  Lanes g_prop;  // g(z')
+  TileNoise now, next;
+};
+
+// Tiles of scratch (Lanes) one MalaTileWork lays out (mala_tile_work); a range uses two.
 inline size_t fused_mala_work_tiles(const GaussianMixture& m) { return 6 * static_cast<size_t>(m.dim()) + m.components(); }
 
-// Tile k (rows 8k..8k+7, of which the first `rows` are real) of the step, with its noise `now`.
-// Every stage is the arithmetic of its unfused kernel, lane by lane, on the values that kernel
-// reads from memory. When `next` is given, the next tile's noise (first row next_particle) is
-// drawn between the MH test and the blends: the test's exponential and the decisions are one
-// long dependency chain at the end of the tile, and the independent Philox and Box–Muller work
-// placed right behind it keeps the core busy while it completes (measured with bench/kernels).
-template <class Real>
-inline void fused_mala_tile(const GaussianMixture& m, const GaussianMixture::AtTime& at, const SegmentPotential& pot,
-                            const MalaAcceptParams& p, const TiledChain<Real>& c, size_t k, int rows,
-                            const TileNoise& now, TileNoise* next, const StreamId& noise, const StreamId& accept,
-                            uint64_t next_particle, Lanes* work, double* prob_sum, size_t* count) {
-  const int d = m.dim();
-  Lanes* grad_g = work;  // grad g(z), the proposal z', score(z') and grad g(z'): d tiles each
-  Lanes* z_prop = grad_g + d;
-  Lanes* score_prop = z_prop + d;
-  Lanes* grad_g_prop = score_prop + d;
-  Lanes* mixture_work = grad_g_prop + d;
-  const size_t o = k * static_cast<size_t>(d) * kLanes;
+inline MalaTileWork mala_tile_work(Lanes* work, int d, size_t k) {
+  MalaTileWork w{};
+  w.grad_g = work;
+  w.z_prop = w.grad_g + d;
+  w.score_prop = w.z_prop + d;
+  w.grad_g_prop = w.score_prop + d;
+  w.lw = w.grad_g_prop + d;
+  w.now.xi = w.lw + k;
+  w.next.xi = w.now.xi + d;
+  return w;
+}
 
-  // grad g(z) (segment_potential_particle), then z' = z - tau grad g(z) + sqrt(2 tau) xi (ula_step).
+// The proposal of tile k with its noise w.now: grad g(z) (segment_potential_particle), then
+// z' = z - tau grad g(z) + sqrt(2 tau) xi (ula_step).
+template <class Real>
+inline void mala_tile_proposal(const SegmentPotential& pot, const MalaAcceptParams& p, const TiledChain<Real>& c,
+                               size_t k, int d, MalaTileWork& w) {
+  const size_t o = k * static_cast<size_t>(d) * kLanes;
   const ScoreStep step = langevin_coefficients(p.tau, -1.0);
   for (int i = 0; i < d; ++i) {
     const Lanes z = load_adjacent(c.z + o + i * kLanes);
     const Lanes r = pot.decay * z - load_adjacent(c.anchor + o + i * kLanes);
-    grad_g[i] = as_stored<Real>(-load_adjacent(c.score + o + i * kLanes) + pot.decay * r / pot.sigma2);
-    z_prop[i] = as_stored<Real>(step.cx * z + step.cs * grad_g[i] + step.cn * now.xi[i]);
+    w.grad_g[i] = as_stored<Real>(-load_adjacent(c.score + o + i * kLanes) + pot.decay * r / pot.sigma2);
+    w.z_prop[i] = as_stored<Real>(step.cx * z + step.cs * w.grad_g[i] + step.cn * w.now.xi[i]);
   }
+}
 
-  // score(z', t) and energy(z', t) (GaussianMixture::evaluate).
-  Lanes energy;
-  m.evaluate_lanes(at, z_prop, score_prop, &energy, mixture_work);
-  energy = as_stored<Real>(energy);
-
-  // grad g(z') and g(z') (segment_potential_particle).
+// The log ratio of tile k once the score and energy at its proposal are in w: grad g(z') and
+// g(z') (segment_potential_particle, kept in w), then la (mala_log_ratio with the exact energy
+// difference, with the projection).
+template <class Real>
+inline Lanes mala_tile_log_ratio(const SegmentPotential& pot, const MalaAcceptParams& p, const TiledChain<Real>& c,
+                                 size_t k, int d, MalaTileWork& w) {
+  const size_t o = k * static_cast<size_t>(d) * kLanes;
   Lanes quad = Lanes{};
   for (int i = 0; i < d; ++i) {
-    score_prop[i] = as_stored<Real>(score_prop[i]);
-    const Lanes r = pot.decay * z_prop[i] - load_adjacent(c.anchor + o + i * kLanes);
+    w.score_prop[i] = as_stored<Real>(w.score_prop[i]);
+    const Lanes r = pot.decay * w.z_prop[i] - load_adjacent(c.anchor + o + i * kLanes);
     quad += r * r;
-    grad_g_prop[i] = as_stored<Real>(-score_prop[i] + pot.decay * r / pot.sigma2);
+    w.grad_g_prop[i] = as_stored<Real>(-w.score_prop[i] + pot.decay * r / pot.sigma2);
   }
-  const Lanes g_prop = as_stored<Real>(energy + quad / (2.0 * pot.sigma2));
-
-  // The log ratio la (mala_log_ratio with the exact energy difference), then the MH test.
+  w.g_prop = as_stored<Real>(as_stored<Real>(w.energy) + quad / (2.0 * pot.sigma2));
   Lanes forward = Lanes{}, backward = Lanes{}, step2 = Lanes{};
   for (int i = 0; i < d; ++i) {
-    const Lanes u = z_prop[i] - load_adjacent(c.z + o + i * kLanes);
-    const Lanes f = u + p.tau * grad_g[i], r = -u + p.tau * grad_g_prop[i];
+    const Lanes u = w.z_prop[i] - load_adjacent(c.z + o + i * kLanes);
+    const Lanes f = u + p.tau * w.grad_g[i], r = -u + p.tau * w.grad_g_prop[i];
     forward += f * f;
     backward += r * r;
     step2 += u * u;
   }
-  Real* g = c.g + k * kLanes;
-  const Lanes g_now = load_adjacent(g);
-  const Lanes la = step2 > p.projection_radius * p.projection_radius
-                       ? Lanes{} - INFINITY
-                       : -(g_prop - g_now) + (forward - backward) / (4.0 * p.tau);
-  const unsigned take = mh_decisions(la, now.u, rows, prob_sum, count);
-  if (next) draw_tile_noise(noise, accept, next_particle, d, *next);
-  if (take == 0) return;
+  const Lanes g_now = load_adjacent(c.g + k * kLanes);
+  return step2 > p.projection_radius * p.projection_radius ? Lanes{} - INFINITY
+                                                           : -(w.g_prop - g_now) + (forward - backward) / (4.0 * p.tau);
+}
 
-  // Accepted rows take the proposal (take_proposal), as blends of whole tiles.
+// The rows of tile k set in `take` take their proposals (take_proposal), as blends of whole tiles.
+template <class Real>
+inline void mala_tile_take(const TiledChain<Real>& c, size_t k, int d, unsigned take, const MalaTileWork& w) {
+  if (take == 0) return;
+  const size_t o = k * static_cast<size_t>(d) * kLanes;
   for (int i = 0; i < d; ++i) {
     Real* z = c.z + o + i * kLanes;
     Real* score = c.score + o + i * kLanes;
-    store_adjacent(select_lanes(take, z_prop[i], load_adjacent(z)), z);
-    store_adjacent(select_lanes(take, score_prop[i], load_adjacent(score)), score);
+    store_adjacent(select_lanes(take, w.z_prop[i], load_adjacent(z)), z);
+    store_adjacent(select_lanes(take, w.score_prop[i], load_adjacent(score)), score);
   }
-  store_adjacent(select_lanes(take, g_prop, g_now), g);
+  Real* g = c.g + k * kLanes;
+  store_adjacent(select_lanes(take, w.g_prop, load_adjacent(g)), g);
 }
 
-// The batched fused step at the parameters `at` of p_t; reduces like mala_accept. Each range
-// draws its first tile's noise, then every tile draws the next one's (fused_mala_tile).
+// T tiles (1 or 2) of the step from tile k, the last with last_rows real rows, with their work
+// areas w[0..T): the proposals, their scores and energies evaluated together
+// (GaussianMixture::evaluate_lanes), the log ratios, the MH tests together
+// (mh_decisions_tiles), and the blends. Every stage is the arithmetic of its unfused kernel,
+// lane by lane, on the values that kernel reads from memory. Between the tests and the blends,
+// each tile draws the noise of the tile two ahead when it lies before `end`: the tests'
+// exponentials and decisions are one long dependency chain, and the independent Philox and
+// Box–Muller work placed right behind it keeps the core busy while it completes (measured
+// with bench/kernels).
+template <int T, class Real>
+inline void fused_mala_tiles(const GaussianMixture& m, const GaussianMixture::AtTime& at, const SegmentPotential& pot,
+                             const MalaAcceptParams& p, const TiledChain<Real>& c, size_t k, int last_rows,
+                             const StreamId& noise, const StreamId& accept, uint64_t first_particle, uint64_t end,
+                             MalaTileWork* w, double* prob_sum, size_t* count) {
+  const int d = m.dim();
+  GaussianMixture::LaneTile tiles[T];
+  for (int t = 0; t < T; ++t) {
+    mala_tile_proposal(pot, p, c, k + t, d, w[t]);
+    tiles[t] = GaussianMixture::LaneTile{w[t].z_prop, w[t].score_prop, &w[t].energy, w[t].lw};
+  }
+  m.evaluate_lanes<T>(at, tiles);
+  Lanes la[T], u[T];
+  int rows[T];
+  unsigned take[T];
+  for (int t = 0; t < T; ++t) {
+    la[t] = mala_tile_log_ratio(pot, p, c, k + t, d, w[t]);
+    u[t] = w[t].now.u;
+    rows[t] = t + 1 < T ? kLanes : last_rows;
+  }
+  mh_decisions_tiles<T>(la, u, rows, prob_sum, count, take);
+  for (int t = 0; t < T; ++t) {
+    const uint64_t ahead = first_particle + static_cast<uint64_t>(t + 2) * kLanes;
+    if (ahead < end) draw_tile_noise(noise, accept, ahead, d, w[t].next);
+  }
+  for (int t = 0; t < T; ++t) mala_tile_take(c, k + t, d, take[t], w[t]);
+}
+
+// The batched fused step at the parameters `at` of p_t; reduces like mala_accept. Tiles go two
+// at a time; each range draws its first two tiles' noise, then every tile draws the noise of
+// the tile two ahead (fused_mala_tiles).
 template <class Real>
 MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianMixture& m,
                                const GaussianMixture::AtTime& at, const SegmentPotential& pot,
@@ -135,17 +185,21 @@ MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianM
                                const StreamId& accept) {
   return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, double* sum, size_t* count) {
     const int d = m.dim();
-    Lanes* work = thread_scratch_tiles(fused_mala_work_tiles(m));
-    Lanes* noise_tiles = work + 4 * static_cast<size_t>(d) + m.components();
-    TileNoise now{noise_tiles, {}}, next{noise_tiles + d, {}};
-    draw_tile_noise(noise, accept, b.particle_offset + begin, d, now);
-    for (size_t row = begin; row < end; row += kLanes) {
-      const int rows = static_cast<int>(end - row < kLanes ? end - row : kLanes);
-      const bool last = row + kLanes >= end;
-      fused_mala_tile(m, at, pot, p, c, row / kLanes, rows, now, last ? nullptr : &next, noise, accept,
-                      b.particle_offset + row + kLanes, work, sum, count);
-      std::swap(now, next);
+    const size_t per_tile = fused_mala_work_tiles(m);
+    Lanes* work = thread_scratch_tiles(2 * per_tile);
+    MalaTileWork w[2] = {mala_tile_work(work, d, m.components()), mala_tile_work(work + per_tile, d, m.components())};
+    const uint64_t first = b.particle_offset + begin, last = b.particle_offset + end;
+    for (int t = 0; t < 2 && begin + t * kLanes < end; ++t) draw_tile_noise(noise, accept, first + t * kLanes, d, w[t].now);
+    size_t row = begin;
+    for (; row + kLanes < end; row += 2 * kLanes) {
+      const int last_rows = static_cast<int>(end - row - kLanes < kLanes ? end - row - kLanes : kLanes);
+      fused_mala_tiles<2>(m, at, pot, p, c, row / kLanes, last_rows, noise, accept, b.particle_offset + row, last, w,
+                          sum, count);
+      for (MalaTileWork& t : w) std::swap(t.now, t.next);
     }
+    if (row < end)
+      fused_mala_tiles<1>(m, at, pot, p, c, row / kLanes, static_cast<int>(end - row), noise, accept,
+                          b.particle_offset + row, last, w, sum, count);
   });
 }
 #endif

@@ -1,6 +1,7 @@
 // One DDPM or DDIM step (rtk-math.md, "Baselines") on the CPU with the built-in mixture as the
-// score, fused: for eight particles at a time the score at x, its finiteness check and the step
-// x' = cx x + cs score + cn xi run in registers, on the tiled state (tiled_layout.h). It is
+// score, fused: for two tiles of eight particles at a time the scores at x (evaluated together),
+// the finiteness check and the step x' = cx x + cs score + cn xi run in registers, on the tiled
+// state (tiled_layout.h). It is
 // GaussianMixture::evaluate, find_non_finite and score_step in turn, bit for bit (tested), in one
 // pass over the batch and one pool dispatch instead of three.
 #pragma once
@@ -19,21 +20,21 @@ namespace rtk {
 
 // CPU only: the tiles are GCC vectors (nvcc's device pass skips them).
 #if !defined(__CUDA_ARCH__)
-// Tile k (rows 8k..8k+7, of which the first `rows` are real) of x in the tiled layout, stepped
-// in place. Returns the first non-finite score of the tile's rows in row-major order (index into
-// the batch's n x d score array), as find_non_finite would see it.
+// Tiles of scratch (Lanes) one tile of fused_score_tiles needs: x, the score at x and the noise
+// (d tiles each), then the mixture's K tiles.
+inline size_t fused_score_work_tiles(const GaussianMixture& m) { return 3 * static_cast<size_t>(m.dim()) + m.components(); }
+
+// The step of tile k (its first `rows` rows real), whose x and score at x are in work: the
+// finiteness check, then x' = cx x + cs score + cn xi stored in place. Returns the tile's first
+// non-finite score in row-major order (index into the batch's n x d score array), as
+// find_non_finite would see it.
 template <class Real>
-inline NonFinite fused_score_tile(const GaussianMixture& m, const GaussianMixture::AtTime& at, const ScoreStep& c,
-                                  Real* x_tiles, size_t k, int rows, const StreamId& noise, uint64_t first_particle,
-                                  Lanes* work) {
-  const int d = m.dim();
-  Lanes* x = work;  // x, the score at x and the noise: d tiles each
-  Lanes* score = x + d;
+inline NonFinite score_step_tile_lanes(const ScoreStep& c, Real* x_tiles, size_t k, int rows, int d,
+                                       const StreamId& noise, uint64_t first_particle, Lanes* work) {
+  const Lanes* x = work;
+  Lanes* score = work + d;
   Lanes* xi = score + d;
-  Lanes* mixture_work = xi + d;
   Real* tile = x_tiles + k * static_cast<size_t>(d) * kLanes;
-  for (int i = 0; i < d; ++i) x[i] = load_adjacent(tile + i * kLanes);
-  m.evaluate_lanes(at, x, score, nullptr, mixture_work);
   NonFinite bad;
   Lanes any_bad = Lanes{};  // s - s is 0 for a finite s and NaN otherwise
   for (int i = 0; i < d; ++i) {
@@ -59,6 +60,32 @@ inline NonFinite fused_score_tile(const GaussianMixture& m, const GaussianMixtur
   return bad;
 }
 
+// T tiles (1 or 2) from tile k of x in the tiled layout, the last with last_rows real rows,
+// stepped in place: their scores evaluated together (GaussianMixture::evaluate_lanes), then
+// each tile's step. Returns the tiles' first non-finite score in row-major order.
+template <int T, class Real>
+inline NonFinite fused_score_tiles(const GaussianMixture& m, const GaussianMixture::AtTime& at, const ScoreStep& c,
+                                   Real* x_tiles, size_t k, int last_rows, const StreamId& noise,
+                                   uint64_t first_particle, Lanes* work) {
+  const int d = m.dim();
+  const size_t per_tile = fused_score_work_tiles(m);
+  GaussianMixture::LaneTile tiles[T];
+  for (int t = 0; t < T; ++t) {
+    Lanes* x = work + t * per_tile;
+    const Real* tile = x_tiles + (k + t) * static_cast<size_t>(d) * kLanes;
+    for (int i = 0; i < d; ++i) x[i] = load_adjacent(tile + i * kLanes);
+    tiles[t] = GaussianMixture::LaneTile{x, x + d, nullptr, x + 3 * d};
+  }
+  m.evaluate_lanes<T>(at, tiles);
+  NonFinite first;
+  for (int t = 0; t < T; ++t) {
+    const NonFinite bad = score_step_tile_lanes(c, x_tiles, k + t, t + 1 < T ? kLanes : last_rows, d, noise,
+                                                first_particle + static_cast<uint64_t>(t) * kLanes, work + t * per_tile);
+    if (bad.found && !first.found) first = bad;
+  }
+  return first;
+}
+
 // The batched fused step at the parameters `at` of p_t; returns the batch's first non-finite
 // score (row-major order), whatever the thread count.
 template <class Real>
@@ -67,12 +94,18 @@ NonFinite fused_score_step(ThreadPool& pool, const Batch& b, const GaussianMixtu
                            const StreamId& noise) {
   constexpr size_t block = 1024;  // rows; a multiple of kLanes
   return first_over_blocks(pool, b.n, block, [&](size_t begin, size_t end) {
-    Lanes* work = thread_scratch_tiles(3 * static_cast<size_t>(m.dim()) + m.components());
+    Lanes* work = thread_scratch_tiles(2 * fused_score_work_tiles(m));
     NonFinite first;
-    for (size_t row = begin; row < end; row += kLanes) {
-      const int rows = static_cast<int>(end - row < kLanes ? end - row : kLanes);
+    size_t row = begin;
+    for (; row + kLanes < end; row += 2 * kLanes) {  // two tiles at a time
+      const int last_rows = static_cast<int>(end - row - kLanes < kLanes ? end - row - kLanes : kLanes);
       const NonFinite bad =
-          fused_score_tile(m, at, c, x_tiles, row / kLanes, rows, noise, b.particle_offset + row, work);
+          fused_score_tiles<2>(m, at, c, x_tiles, row / kLanes, last_rows, noise, b.particle_offset + row, work);
+      if (bad.found && !first.found) first = bad;
+    }
+    if (row < end) {
+      const NonFinite bad = fused_score_tiles<1>(m, at, c, x_tiles, row / kLanes, static_cast<int>(end - row), noise,
+                                                 b.particle_offset + row, work);
       if (bad.found && !first.found) first = bad;
     }
     return first;

@@ -101,25 +101,43 @@ inline Lanes accept_uniforms(const StreamId& accept_stream, uint64_t first_parti
   return uniform53_lanes(r[0], r[1]);
 }
 
-// The MH decisions of kLanes consecutive particles from their log ratios la and uniforms u
-// (accept_uniforms): min(1, e^la) across the tile, the same decisions and probabilities, bit for
-// bit, as mala_accept_particle row by row. The first `rows` lanes count: their probabilities are
-// added to *prob_sum in row order and their acceptances to *count; bit r of the result says
-// lane r takes its proposal. Kept out of line: inlined into the fused MALA tile, GCC 12 made the
-// whole tile about 12% slower (measured with bench/kernels).
-__attribute__((noinline)) inline unsigned mh_decisions(Lanes la, Lanes u, int rows, double* prob_sum, size_t* count) {
-  const auto finite = (la == la) & (la != INFINITY) & (la != -INFINITY);
-  const Lanes exponent = finite & (la < 0) ? la : Lanes{};
-  const Lanes e = exp_nonpositive_lanes<Lanes, LaneBits>(exponent);
-  const Lanes prob = finite ? (la >= 0 ? Lanes{} + 1.0 : e) : Lanes{};
-  const auto take = finite & ((la >= 0) | (u < prob));
-  unsigned take_bits = 0;
-  for (int lane = 0; lane < rows; ++lane) {
-    *prob_sum += prob[lane];
-    take_bits |= take[lane] ? 1u << lane : 0u;
+// The MH decisions of T tiles of kLanes consecutive particles from their log ratios la[t] and
+// uniforms u[t] (accept_uniforms): min(1, e^la) across the tiles, their exponentials
+// interleaved (exp_nonpositive_each), the same decisions and probabilities, bit for bit, as
+// mala_accept_particle row by row. The first rows[t] lanes of tile t count: their
+// probabilities are added to *prob_sum in row order, tile after tile, and their acceptances
+// to *count; bit r of take[t] says lane r of tile t takes its proposal. Kept out of line:
+// inlined into the fused MALA tile, GCC 12 made the whole tile about 12% slower (measured with
+// bench/kernels).
+template <int T>
+__attribute__((noinline)) void mh_decisions_tiles(const Lanes* la, const Lanes* u, const int* rows, double* prob_sum,
+                                                  size_t* count, unsigned* take) {
+  using LaneMask = decltype(Lanes{} == Lanes{});
+  LaneMask finite[T];
+  Lanes e[T];
+  for (int t = 0; t < T; ++t) {
+    finite[t] = (la[t] == la[t]) & (la[t] != INFINITY) & (la[t] != -INFINITY);
+    e[t] = finite[t] & (la[t] < 0) ? la[t] : Lanes{};
   }
-  *count += static_cast<size_t>(__builtin_popcount(take_bits));
-  return take_bits;
+  exp_nonpositive_each<Lanes, LaneBits, T>(e);
+  for (int t = 0; t < T; ++t) {
+    const Lanes prob = finite[t] ? (la[t] >= 0 ? Lanes{} + 1.0 : e[t]) : Lanes{};
+    const LaneMask taken = finite[t] & ((la[t] >= 0) | (u[t] < prob));
+    unsigned take_bits = 0;
+    for (int lane = 0; lane < rows[t]; ++lane) {
+      *prob_sum += prob[lane];
+      take_bits |= taken[lane] ? 1u << lane : 0u;
+    }
+    *count += static_cast<size_t>(__builtin_popcount(take_bits));
+    take[t] = take_bits;
+  }
+}
+
+// mh_decisions_tiles for one tile: bit r of the result says lane r takes its proposal.
+inline unsigned mh_decisions(Lanes la, Lanes u, int rows, double* prob_sum, size_t* count) {
+  unsigned take;
+  mh_decisions_tiles<1>(&la, &u, &rows, prob_sum, count, &take);
+  return take;
 }
 
 // The MH tests of kLanes consecutive particles (rows first_row...): log ratios row by row, then
