@@ -34,6 +34,7 @@
 
 #include "rtk/batch.h"
 #include "rtk/kernels/fused_mala_step.h"
+#include "rtk/kernels/fused_score_step.h"
 #include "rtk/kernels/mala.h"
 #include "rtk/kernels/score_step.h"
 #include "rtk/kernels/segment_potential.h"
@@ -388,6 +389,18 @@ struct Bench {
       });
       if (!rows.empty() && rows.back().kernel == "fused MALA step" && steps)
         rows.back().accept = static_cast<double>(accepted) / (static_cast<double>(steps) * b.n);
+    }
+    {
+      // The DDPM step as the baseline runs it with the built-in mixture: fused, on a tiled copy
+      // of the state (reads and writes x), the score evaluated at the step's start time.
+      std::vector<Real> tx(rtk::tiled_size(b.n, d));
+      rtk::to_tiles(pool, b.n, d, z.data(), tx.data());
+      rtk::GaussianMixture::AtTime at;
+      target.at_time(kSegmentT + kSegmentEta, at);
+      add("fused DDPM step", 2 * dd * R, nullptr, [&] {
+        ++step;
+        rtk::fused_score_step(pool, b, target, at, ddpm, tx.data(), stream(rtk::Purpose::Noise));
+      });
     }
   }
 };

@@ -1,7 +1,7 @@
 // fused_mala_step (kernels/fused_mala_step.h): whole RTK-MALA runs with the built-in mixture
 // give the same bits and statistics fused as through the four unfused kernels (the mixture
 // behind an oracle that hides it), in double and float, on any thread count, with batches that
-// end in a partial tile, with dimensions that end in a partial noise block, with a fixed or an
+// end in a partial tile or in a tile alone (tiles go in pairs), with dimensions that end in a partial noise block, with a fixed or an
 // adapted step size and with the projection; the fused runs really take the fused path.
 #include "rtk/kernels/fused_mala_step.h"
 
@@ -79,6 +79,14 @@ TEST(fused_mala_step, partial_noise_block_fixed_step_double_and_float) {
   plan.step_size = 0.04;
   check_fused_matches_unfused<double>(plan, m);
   check_fused_matches_unfused<float>(plan, m);
+}
+
+// Tiles go two at a time: n = 1032 is a 1024-row block and then one full tile alone, n = 8 a
+// batch of one tile.
+TEST(fused_mala_step, lone_tiles_same_bits_as_unfused) {
+  const rtk::GaussianMixture m = rtk::paper_target();
+  check_fused_matches_unfused<double>(mala_plan(1032, 10), m);
+  check_fused_matches_unfused<double>(mala_plan(8, 10), m);
 }
 
 // A projection radius that turns down a visible share of the proposals.

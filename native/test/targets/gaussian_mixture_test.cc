@@ -206,11 +206,13 @@ TEST(gaussian_mixture, evaluate_same_bits_for_any_thread_count) {
 }
 
 // mixture_row is what each GPU thread computes (native/cuda): the same bits as the CPU's tiles,
-// in double and float, for rows in tiles of every fill (n = 13 leaves a short tile).
+// in double and float, for rows in tiles of every fill, two tiles at a time or one alone
+// (evaluate_rows): n = 3 and 8 are one tile, short and full; 13 a pair ending in a short tile;
+// 21 a pair and a short tile alone.
 template <class Real>
-void check_row_matches_tiles(const rtk::GaussianMixture& m, uint64_t seed) {
+void check_row_matches_tiles(const rtk::GaussianMixture& m, uint64_t seed, size_t n) {
   const int d = m.dim();
-  const size_t n = 13, k = m.components();
+  const size_t k = m.components();
   rtk_test::RandomInputs in(seed);
   const std::vector<double> x64 = in.normals(n * d, 0.8);
   const std::vector<Real> x(x64.begin(), x64.end());
@@ -225,6 +227,11 @@ void check_row_matches_tiles(const rtk::GaussianMixture& m, uint64_t seed) {
                      s_row.data() + p * d, e_row.data() + p, lw.data(), 1);
   CHECK(rtk_test::same_bits(s_row, s));
   CHECK(rtk_test::same_bits(e_row, e));
+}
+
+template <class Real>
+void check_row_matches_tiles(const rtk::GaussianMixture& m, uint64_t seed) {
+  for (size_t n : {3, 8, 13, 21}) check_row_matches_tiles<Real>(m, seed, n);
 }
 
 // K = 7, d = 5: the tile's loops run both their blocks and their one-at-a-time remainders.
