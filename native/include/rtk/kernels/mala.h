@@ -112,17 +112,18 @@ inline Lanes accept_uniforms(const StreamId& accept_stream, uint64_t first_parti
 template <int T>
 __attribute__((noinline)) void mh_decisions_tiles(const Lanes* la, const Lanes* u, const int* rows, double* prob_sum,
                                                   size_t* count, unsigned* take) {
-  using LaneMask = decltype(Lanes{} == Lanes{});
-  LaneMask finite[T];
   Lanes e[T];
   for (int t = 0; t < T; ++t) {
-    finite[t] = (la[t] == la[t]) & (la[t] != INFINITY) & (la[t] != -INFINITY);
-    e[t] = finite[t] & (la[t] < 0) ? la[t] : Lanes{};
+    const Lanes l = la[t];
+    const auto finite = (l == l) & (l != INFINITY) & (l != -INFINITY);
+    e[t] = finite & (l < 0) ? l : Lanes{};
   }
   exp_nonpositive_each<Lanes, LaneBits, T>(e);
   for (int t = 0; t < T; ++t) {
-    const Lanes prob = finite[t] ? (la[t] >= 0 ? Lanes{} + 1.0 : e[t]) : Lanes{};
-    const LaneMask taken = finite[t] & ((la[t] >= 0) | (u[t] < prob));
+    const Lanes l = la[t], exp_l = e[t];
+    const auto finite = (l == l) & (l != INFINITY) & (l != -INFINITY);
+    const Lanes prob = finite ? (l >= 0 ? Lanes{} + 1.0 : exp_l) : Lanes{};
+    const auto taken = finite & ((l >= 0) | (u[t] < prob));
     unsigned take_bits = 0;
     for (int lane = 0; lane < rows[t]; ++lane) {
       *prob_sum += prob[lane];
