@@ -1,7 +1,8 @@
 // One inner step of RTK-MALA (Algorithm 2 of Huang et al. 2024; rtk-math.md "Inner MALA") on
-// the CPU with the built-in mixture as its exact energy oracle, fused: eight particles at a
-// time go through the ULA proposal, the score and energy at it, the segment potential and the
-// MH test while they sit in registers, and the state is updated with blends. It is ula_step,
+// the CPU with the built-in mixture as its exact energy oracle, fused: two tiles of eight
+// particles at a time go through the ULA proposal, the score and energy at it (the two tiles
+// evaluated together), the segment potential and the MH test while they sit in registers, and
+// the state is updated with blends. It is ula_step,
 // GaussianMixture::evaluate, segment_potential_batch and mala_accept in turn, bit for bit
 // (tested), in one pass over the batch and one pool dispatch instead of four. The chain's state
 // is kept in the tiled layout (tiled_layout.h) for the whole segment, so every load and store
