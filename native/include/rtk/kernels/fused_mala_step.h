@@ -27,7 +27,7 @@ namespace rtk {
 // A MALA chain's state in the tiled layout, updated in place on acceptance, and its segment's
 // anchor x (tiled too). g has one value per row, tiled with d = 1. grad g(z) is not kept: each
 // step recomputes it from z, the score and the anchor, the same bits as the value the step that
-// accepted z computed (both are segment_potential_particle), for 5 flops per coordinate instead
+// accepted z computed (both are segment_potential_particle), for 6 flops per coordinate instead
 // of a read and a write of d values per particle.
 template <class Real>
 struct TiledChain {
