@@ -54,6 +54,20 @@ inline Lanes select_lanes(unsigned bits, Lanes taken, Lanes kept) {
   return out;
 }
 
+// Rows [begin, end) in tiles of kLanes, two tiles at a time (the kernels' mixture evaluates a
+// pair together): visit(tiles, row, last_rows) with tiles a std::integral_constant<int, 2> from
+// row while more than one tile's rows remain, then <int, 1> for a last tile alone; last_rows is
+// the number of real rows in the call's last tile (the others are full).
+template <class Visit>
+inline void for_tile_pairs(size_t begin, size_t end, Visit&& visit) {
+  size_t row = begin;
+  for (; row + kLanes < end; row += 2 * kLanes) {
+    const size_t second = end - row - kLanes;  // rows from the second tile on
+    visit(std::integral_constant<int, 2>{}, row, static_cast<int>(second < kLanes ? second : kLanes));
+  }
+  if (row < end) visit(std::integral_constant<int, 1>{}, row, static_cast<int>(end - row));
+}
+
 // `count` tiles of scratch for the calling thread: one buffer per thread, grown on first need and
 // kept, so the kernels' tiles never allocate in a step loop. A kernel's tile code uses it
 // between two calls of this function and calls no other kernel meanwhile.

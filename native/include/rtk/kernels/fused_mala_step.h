@@ -191,16 +191,12 @@ MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianM
     MalaTileWork w[2] = {mala_tile_work(work, d, m.components()), mala_tile_work(work + per_tile, d, m.components())};
     const uint64_t first = b.particle_offset + begin, last = b.particle_offset + end;
     for (int t = 0; t < 2 && begin + t * kLanes < end; ++t) draw_tile_noise(noise, accept, first + t * kLanes, d, w[t].now);
-    size_t row = begin;
-    for (; row + kLanes < end; row += 2 * kLanes) {
-      const int last_rows = static_cast<int>(end - row - kLanes < kLanes ? end - row - kLanes : kLanes);
-      fused_mala_tiles<2>(m, at, pot, p, c, row / kLanes, last_rows, noise, accept, b.particle_offset + row, last, w,
+    for_tile_pairs(begin, end, [&](auto tiles, size_t row, int last_rows) {
+      constexpr int T = decltype(tiles)::value;
+      fused_mala_tiles<T>(m, at, pot, p, c, row / kLanes, last_rows, noise, accept, b.particle_offset + row, last, w,
                           sum, count);
       for (MalaTileWork& t : w) std::swap(t.now, t.next);
-    }
-    if (row < end)
-      fused_mala_tiles<1>(m, at, pot, p, c, row / kLanes, static_cast<int>(end - row), noise, accept,
-                          b.particle_offset + row, last, w, sum, count);
+    });
   });
 }
 #endif

@@ -96,18 +96,12 @@ NonFinite fused_score_step(ThreadPool& pool, const Batch& b, const GaussianMixtu
   return first_over_blocks(pool, b.n, block, [&](size_t begin, size_t end) {
     Lanes* work = thread_scratch_tiles(2 * fused_score_work_tiles(m));
     NonFinite first;
-    size_t row = begin;
-    for (; row + kLanes < end; row += 2 * kLanes) {  // two tiles at a time
-      const int last_rows = static_cast<int>(end - row - kLanes < kLanes ? end - row - kLanes : kLanes);
+    for_tile_pairs(begin, end, [&](auto tiles, size_t row, int last_rows) {
+      constexpr int T = decltype(tiles)::value;
       const NonFinite bad =
-          fused_score_tiles<2>(m, at, c, x_tiles, row / kLanes, last_rows, noise, b.particle_offset + row, work);
+          fused_score_tiles<T>(m, at, c, x_tiles, row / kLanes, last_rows, noise, b.particle_offset + row, work);
       if (bad.found && !first.found) first = bad;
-    }
-    if (row < end) {
-      const NonFinite bad = fused_score_tiles<1>(m, at, c, x_tiles, row / kLanes, static_cast<int>(end - row), noise,
-                                                 b.particle_offset + row, work);
-      if (bad.found && !first.found) first = bad;
-    }
+    });
     return first;
   });
 }

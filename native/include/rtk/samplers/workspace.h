@@ -36,7 +36,7 @@ struct Workspace {
   Buffer energy;       // scratch for energy evaluations
   Buffer z_prop;       // a proposal; the fused MALA step's tiled z
   Buffer score_prop;   // score at the proposal; the fused step's tiled score
-  Buffer grad_g_prop;  // grad g at the proposal; the fused step's tiled grad g
+  Buffer grad_g_prop;  // grad g at the proposal (the fused step recomputes grad g instead)
   Buffer g_prop;       // g at the proposal; the fused step's tiled g
   Buffer aux;          // ULD velocity, Simpson midpoint, Heun predictor; the fused step's tiled anchor
   Buffer aux_score;    // score at aux (Simpson midpoint, Heun predictor)

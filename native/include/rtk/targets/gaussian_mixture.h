@@ -127,14 +127,10 @@ class GaussianMixture {
   // score = sum_j r_j (m_j - x) / var_j.
   template <class Real>
   void evaluate_rows(const AtTime& a, const Real* x, size_t n, Real* score, Real* energy, Lanes* work) const {
-    size_t row = 0;
-    for (; row + kTile < n; row += 2 * kTile) {
-      const int last_rows = static_cast<int>(n - row - kTile < kTile ? n - row - kTile : kTile);
-      evaluate_tiles<2>(a, x + row * d_, last_rows, score + row * d_, energy ? energy + row : nullptr, work);
-    }
-    if (row < n)
-      evaluate_tiles<1>(a, x + row * d_, static_cast<int>(n - row), score + row * d_, energy ? energy + row : nullptr,
-                        work);
+    for_tile_pairs(0, n, [&](auto tiles, size_t row, int last_rows) {
+      constexpr int T = decltype(tiles)::value;
+      evaluate_tiles<T>(a, x + row * d_, last_rows, score + row * d_, energy ? energy + row : nullptr, work);
+    });
   }
 
   // One tile's operands of evaluate_lanes: kTile rows held transposed in xt (d tiles), where
