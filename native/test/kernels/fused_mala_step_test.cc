@@ -1,8 +1,9 @@
 // fused_mala_step (kernels/fused_mala_step.h): whole RTK-MALA runs with the built-in mixture
 // give the same bits and statistics fused as through the four unfused kernels (the mixture
 // behind an oracle that hides it), in double and float, on any thread count, with batches that
-// end in a partial tile or in a tile alone (tiles go in pairs), with dimensions that end in a partial noise block, with a fixed or an
-// adapted step size and with the projection; the fused runs really take the fused path.
+// end in a partial tile or in a tile alone (tiles go in pairs), with dimensions that end in a
+// partial noise block, with a fixed or an adapted step size and with the projection; the fused
+// runs really take the fused path.
 #include "rtk/kernels/fused_mala_step.h"
 
 #include <cmath>

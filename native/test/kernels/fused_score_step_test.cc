@@ -1,8 +1,9 @@
 // fused_score_step (kernels/fused_score_step.h): whole DDPM and DDIM runs with the built-in
 // mixture give the same bits and statistics fused as through evaluate + find_non_finite +
 // score_step (the mixture hidden behind another oracle), in double and float, on any thread
-// count, with partial tiles, tiles alone (they go in pairs) and partial noise blocks; the fused runs take the fused path; a
-// non-finite score stops both with the same message (same index, same value).
+// count, with partial tiles, tiles alone (they go in pairs) and partial noise blocks; the fused
+// runs take the fused path; a non-finite score stops both with the same message (same index,
+// same value).
 #include "rtk/kernels/fused_score_step.h"
 
 #include <cmath>

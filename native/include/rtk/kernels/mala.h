@@ -120,6 +120,8 @@ __attribute__((noinline)) void mh_decisions_tiles(const Lanes* la, const Lanes* 
   }
   exp_nonpositive_each<Lanes, LaneBits, T>(e);
   for (int t = 0; t < T; ++t) {
+    // finite is computed again rather than kept from the first loop: nvcc's host front end
+    // rejects arrays of the comparisons' mask type.
     const Lanes l = la[t], exp_l = e[t];
     const auto finite = (l == l) & (l != INFINITY) & (l != -INFINITY);
     const Lanes prob = finite ? (l >= 0 ? Lanes{} + 1.0 : exp_l) : Lanes{};
