@@ -54,18 +54,34 @@ inline Lanes select_lanes(unsigned bits, Lanes taken, Lanes kept) {
   return out;
 }
 
-// Rows [begin, end) in tiles of kLanes, two tiles at a time (the kernels' mixture evaluates a
-// pair together): visit(tiles, row, last_rows) with tiles a std::integral_constant<int, 2> from
-// row while more than one tile's rows remain, then <int, 1> for a last tile alone; last_rows is
-// the number of real rows in the call's last tile (the others are full).
+// visit(std::integral_constant<int, T>{}, row, last_rows) for a run-time T in 1..G.
+template <int G, class Visit>
+inline void visit_tiles_upto(int tiles, size_t row, int last_rows, Visit& visit) {
+  if (tiles == G) visit(std::integral_constant<int, G>{}, row, last_rows);
+  else if constexpr (G > 1) visit_tiles_upto<G - 1>(tiles, row, last_rows, visit);
+}
+
+// Rows [begin, end) in tiles of kLanes, G tiles at a time (the kernels' mixture evaluates a
+// group together): visit(tiles, row, last_rows) with tiles a std::integral_constant<int, G> from
+// row while more than G - 1 tiles' rows remain, then <int, T> (T < G) for the last T tiles;
+// last_rows is the number of real rows in the call's last tile (the others are full).
+template <int G, class Visit>
+inline void for_tile_groups(size_t begin, size_t end, Visit&& visit) {
+  size_t row = begin;
+  for (; row + (G - 1) * kLanes < end; row += G * kLanes) {
+    const size_t last = end - row - (G - 1) * kLanes;  // rows from the last tile on
+    visit(std::integral_constant<int, G>{}, row, static_cast<int>(last < kLanes ? last : kLanes));
+  }
+  if (row < end) {
+    const size_t rows = end - row, tiles = (rows + kLanes - 1) / kLanes;
+    visit_tiles_upto<G - 1>(static_cast<int>(tiles), row, static_cast<int>(rows - (tiles - 1) * kLanes), visit);
+  }
+}
+
+// for_tile_groups two tiles at a time.
 template <class Visit>
 inline void for_tile_pairs(size_t begin, size_t end, Visit&& visit) {
-  size_t row = begin;
-  for (; row + kLanes < end; row += 2 * kLanes) {
-    const size_t second = end - row - kLanes;  // rows from the second tile on
-    visit(std::integral_constant<int, 2>{}, row, static_cast<int>(second < kLanes ? second : kLanes));
-  }
-  if (row < end) visit(std::integral_constant<int, 1>{}, row, static_cast<int>(end - row));
+  for_tile_groups<2>(begin, end, visit);
 }
 
 // `count` tiles of scratch for the calling thread: one buffer per thread, grown on first need and

@@ -1,9 +1,9 @@
 // fused_mala_step (kernels/fused_mala_step.h): whole RTK-MALA runs with the built-in mixture
 // give the same bits and statistics fused as through the four unfused kernels (the mixture
 // behind an oracle that hides it), in double and float, on any thread count, with batches that
-// end in a partial tile or in a tile alone (tiles go in pairs), with dimensions that end in a
-// partial noise block, with a fixed or an adapted step size and with the projection; the fused
-// runs really take the fused path.
+// end in a partial tile or in a group of one to four tiles (tiles go four at a time), with
+// dimensions that end in a partial noise block, with a fixed or an adapted step size and with
+// the projection; the fused runs really take the fused path.
 #include "rtk/kernels/fused_mala_step.h"
 
 #include <cmath>
@@ -82,12 +82,14 @@ TEST(fused_mala_step, partial_noise_block_fixed_step_double_and_float) {
   check_fused_matches_unfused<float>(plan, m);
 }
 
-// Tiles go two at a time: n = 1032 is a 1024-row block and then one full tile alone, n = 8 a
-// batch of one tile.
+// Tiles go four at a time: n = 1032 is a 1024-row block and then one full tile alone, n = 8 a
+// batch of one tile, n = 1053 a block and then four tiles, the last of 5 rows. (The other tests'
+// batches end in groups of three tiles (n = 2101), two (1003) and one (999).)
 TEST(fused_mala_step, lone_tiles_same_bits_as_unfused) {
   const rtk::GaussianMixture m = rtk::paper_target();
   check_fused_matches_unfused<double>(mala_plan(1032, 10), m);
   check_fused_matches_unfused<double>(mala_plan(8, 10), m);
+  check_fused_matches_unfused<double>(mala_plan(1053, 10), m);
 }
 
 // A projection radius that turns down a visible share of the proposals.
