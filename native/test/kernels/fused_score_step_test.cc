@@ -1,9 +1,9 @@
 // fused_score_step (kernels/fused_score_step.h): whole DDPM and DDIM runs with the built-in
 // mixture give the same bits and statistics fused as through evaluate + find_non_finite +
 // score_step (the mixture hidden behind another oracle), in double and float, on any thread
-// count, with partial tiles, tiles alone (they go in pairs) and partial noise blocks; the fused
-// runs take the fused path; a non-finite score stops both with the same message (same index,
-// same value).
+// count, with partial tiles, groups of one to four tiles (they go four at a time) and partial
+// noise blocks; the fused runs take the fused path; a non-finite score stops both with the same
+// message (same index, same value).
 #include "rtk/kernels/fused_score_step.h"
 
 #include <cmath>
@@ -83,11 +83,13 @@ TEST(fused_score_step, ddpm_and_ddim_same_bits_as_unfused_partial_noise_block) {
   }
 }
 
-// Tiles go two at a time: n = 1032 is a 1024-row block and then one full tile alone, n = 8 a
-// batch of one tile.
+// Tiles go four at a time: n = 1032 is a 1024-row block and then one full tile alone, n = 8 a
+// batch of one tile, n = 1053 a block and then four tiles, the last of 5 rows. (The other tests'
+// batches end in groups of three tiles (n = 2101) and two (1003).)
 TEST(fused_score_step, lone_tiles_same_bits_as_unfused) {
   const rtk::GaussianMixture m = rtk::paper_target();
-  for (size_t n : {1032, 8}) check_fused_matches_unfused<double>(baseline_plan(rtk::SamplerKind::Ddpm, n, 10), m);
+  for (size_t n : {1032, 8, 1053})
+    check_fused_matches_unfused<double>(baseline_plan(rtk::SamplerKind::Ddpm, n, 10), m);
 }
 
 // A coordinate of variance 1e-60 evaluated at t = 1e-40: precision ~5e39, so the score overflows

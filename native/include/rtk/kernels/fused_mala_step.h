@@ -39,11 +39,6 @@ struct TiledChain {
 
 // CPU only: the tiles are GCC vectors (nvcc's device pass skips them).
 #if !defined(__CUDA_ARCH__)
-// Tiles a fused MALA step takes at a time. Four tiles' log ratios and MH tests (each a long
-// serial chain) side by side keep the core busier than two, and the mixture's parameters serve
-// four tiles per load: bench/kernels, n = 20,000, 3.75-3.84 -> 3.53-3.61 ns per particle and
-// dimension on 1 thread (five tiles no better, six and eight slower).
-constexpr int kMalaTiles = 4;
 // A tile's random numbers: its d normals (the proposal's xi, d tiles) and its MH uniforms.
 struct TileNoise {
   Lanes* xi;
@@ -59,7 +54,7 @@ inline void draw_tile_noise(const StreamId& noise, const StreamId& accept, uint6
 
 // One tile's scratch in a range of fused steps: grad g(z), the proposal z', score(z') and
 // grad g(z') (d tiles each), the mixture's K tiles, the energy at z', and the noise of the tile
-// now and of the tile kMalaTiles ahead (each d tiles of normals and the MH uniforms).
+// now and of the tile kTileGroup ahead (each d tiles of normals and the MH uniforms).
 struct MalaTileWork {
   Lanes* grad_g;
   Lanes* z_prop;
@@ -146,27 +141,23 @@ inline void mala_tile_take(const TiledChain<Real>& c, size_t k, int d, unsigned 
 
 // Asks for the state of tiles k, ..., k + count - 1 (z, the score, the anchor and g) ahead of
 // its use: issued before a group's mixture for the next group, it has the mixture's time to
-// arrive. On batches that stream from memory (n = 100,000: 4.36-4.53 -> 4.25-4.28 ns per
-// particle and dimension, bench/kernels) the four-tile groups are otherwise slower than pairs.
-// Always inlined: GCC 12 deems a function of prefetches alone free of side effects and drops
-// the calls.
+// arrive (bench/kernels, n = 100,000: 4.36-4.53 -> 4.25-4.28 ns per particle and dimension; the
+// four-tile groups alone were slower there than pairs). Always inlined (prefetch_values).
 template <class Real>
 __attribute__((always_inline)) inline void prefetch_tiles(const TiledChain<Real>& c, size_t k, int count, int d) {
-  const size_t o = k * static_cast<size_t>(d) * kLanes, lines = static_cast<size_t>(count) * d;
-  for (size_t line = 0; line < lines; ++line) {
-    __builtin_prefetch(c.z + o + line * kLanes);
-    __builtin_prefetch(c.score + o + line * kLanes);
-    __builtin_prefetch(c.anchor + o + line * kLanes);
-  }
-  for (int t = 0; t < count; ++t) __builtin_prefetch(c.g + (k + t) * kLanes);
+  const size_t o = k * static_cast<size_t>(d) * kLanes, values = static_cast<size_t>(count) * d * kLanes;
+  prefetch_values(c.z + o, values);
+  prefetch_values(c.score + o, values);
+  prefetch_values(c.anchor + o, values);
+  prefetch_values(c.g + k * kLanes, static_cast<size_t>(count) * kLanes);
 }
 
-// T tiles (1 to kMalaTiles) of the step from tile k, the last with last_rows real rows, with their work
+// T tiles (1 to kTileGroup) of the step from tile k, the last with last_rows real rows, with their work
 // areas w[0..T): the proposals, their scores and energies evaluated together
 // (GaussianMixture::evaluate_lanes), the log ratios, the MH tests together
 // (mh_decisions_tiles), and the blends. Every stage is the arithmetic of its unfused kernel,
 // lane by lane, on the values that kernel reads from memory. Between the tests and the blends,
-// each tile draws the noise of the tile kMalaTiles ahead when it lies before `end`: the tests'
+// each tile draws the noise of the tile kTileGroup ahead when it lies before `end`: the tests'
 // exponentials and decisions are one long dependency chain, and the independent Philox and
 // Box–Muller work placed right behind it keeps the core busy while it completes (measured
 // with bench/kernels).
@@ -193,15 +184,15 @@ inline void fused_mala_tiles(const GaussianMixture& m, const GaussianMixture::At
   }
   mh_decisions_tiles<T>(la, u, rows, prob_sum, count, take);
   for (int t = 0; t < T; ++t) {
-    const uint64_t ahead = first_particle + static_cast<uint64_t>(t + kMalaTiles) * kLanes;
+    const uint64_t ahead = first_particle + static_cast<uint64_t>(t + kTileGroup) * kLanes;
     if (ahead < end) draw_tile_noise(noise, accept, ahead, d, w[t].next);
   }
   for (int t = 0; t < T; ++t) mala_tile_take(c, k + t, d, take[t], w[t]);
 }
 
 // The batched fused step at the parameters `at` of p_t; reduces like mala_accept. Tiles go
-// kMalaTiles at a time; each range draws its first kMalaTiles tiles' noise, then every tile
-// draws the noise of the tile kMalaTiles ahead (fused_mala_tiles).
+// kTileGroup at a time; each range draws its first kTileGroup tiles' noise, then every tile
+// draws the noise of the tile kTileGroup ahead (fused_mala_tiles).
 template <class Real>
 MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianMixture& m,
                                const GaussianMixture::AtTime& at, const SegmentPotential& pot,
@@ -210,12 +201,12 @@ MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianM
   return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, double* sum, size_t* count) {
     const int d = m.dim();
     const size_t per_tile = fused_mala_work_tiles(m);
-    Lanes* work = thread_scratch_tiles(kMalaTiles * per_tile);
-    MalaTileWork w[kMalaTiles];
-    for (int t = 0; t < kMalaTiles; ++t) w[t] = mala_tile_work(work + t * per_tile, d, m.components());
+    Lanes* work = thread_scratch_tiles(kTileGroup * per_tile);
+    MalaTileWork w[kTileGroup];
+    for (int t = 0; t < kTileGroup; ++t) w[t] = mala_tile_work(work + t * per_tile, d, m.components());
     const uint64_t first = b.particle_offset + begin, last = b.particle_offset + end;
-    for (int t = 0; t < kMalaTiles && begin + t * kLanes < end; ++t) draw_tile_noise(noise, accept, first + t * kLanes, d, w[t].now);
-    for_tile_groups<kMalaTiles>(begin, end, [&](auto tiles, size_t row, int last_rows) {
+    for (int t = 0; t < kTileGroup && begin + t * kLanes < end; ++t) draw_tile_noise(noise, accept, first + t * kLanes, d, w[t].now);
+    for_tile_groups<kTileGroup>(begin, end, [&](auto tiles, size_t row, int last_rows) {
       constexpr int T = decltype(tiles)::value;
       fused_mala_tiles<T>(m, at, pot, p, c, row / kLanes, last_rows, noise, accept, b.particle_offset + row, last, w,
                           sum, count);

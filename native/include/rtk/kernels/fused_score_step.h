@@ -1,5 +1,5 @@
 // One DDPM or DDIM step (rtk-math.md, "Baselines") on the CPU with the built-in mixture as the
-// score, fused: for two tiles of eight particles at a time the scores at x (evaluated together),
+// score, fused: for four tiles of eight particles at a time the scores at x (evaluated together),
 // the finiteness check and the step x' = cx x + cs score + cn xi run in registers, on the tiled
 // state (tiled_layout.h). It is
 // GaussianMixture::evaluate, find_non_finite and score_step in turn, bit for bit (tested), in one
@@ -60,7 +60,7 @@ inline NonFinite score_step_tile_lanes(const ScoreStep& c, Real* x_tiles, size_t
   return bad;
 }
 
-// T tiles (1 or 2) from tile k of x in the tiled layout, the last with last_rows real rows,
+// T tiles (1 to kTileGroup) from tile k of x in the tiled layout, the last with last_rows real rows,
 // stepped in place: their scores evaluated together (GaussianMixture::evaluate_lanes), then
 // each tile's step. Returns the tiles' first non-finite score in row-major order.
 template <int T, class Real>
@@ -94,10 +94,13 @@ NonFinite fused_score_step(ThreadPool& pool, const Batch& b, const GaussianMixtu
                            const StreamId& noise) {
   constexpr size_t block = 1024;  // rows; a multiple of kLanes
   return first_over_blocks(pool, b.n, block, [&](size_t begin, size_t end) {
-    Lanes* work = thread_scratch_tiles(2 * fused_score_work_tiles(m));
+    Lanes* work = thread_scratch_tiles(kTileGroup * fused_score_work_tiles(m));
     NonFinite first;
-    for_tile_pairs(begin, end, [&](auto tiles, size_t row, int last_rows) {
+    for_tile_groups<kTileGroup>(begin, end, [&](auto tiles, size_t row, int last_rows) {
       constexpr int T = decltype(tiles)::value;
+      // The next group's x, on its way while this group's mixture runs.
+      const size_t group_values = static_cast<size_t>(T) * kLanes * b.d;
+      if (row + 2 * T * kLanes <= end) prefetch_values(x_tiles + row * b.d + group_values, group_values);
       const NonFinite bad =
           fused_score_tiles<T>(m, at, c, x_tiles, row / kLanes, last_rows, noise, b.particle_offset + row, work);
       if (bad.found && !first.found) first = bad;
