@@ -1,6 +1,7 @@
 // philox_lanes.h: the lane-wise Philox blocks, uniforms and Box–Muller normals give, in every
 // lane, the bits of the scalar functions of philox.h for that lane's particle; normals_lanes
-// gives fill_normals' d normals for any d (groups of four blocks and partial blocks).
+// gives fill_normals' d normals for any d (groups of four blocks and partial blocks), and
+// uniform_and_normals_lanes the MH uniform and the normals of two streams with one seed.
 #include "rtk/philox_lanes.h"
 
 #include <cstdint>
@@ -37,6 +38,23 @@ TEST(philox_lanes, normals_lanes_matches_fill_normals_for_any_d) {
     rtk::normals_lanes(kStream, kFirst, d, out.data());
     std::vector<double> want(d);
     for (int lane = 0; lane < rtk::kLanes; ++lane) {
+      rtk::fill_normals(kStream, kFirst + lane, d, want.data());
+      for (int i = 0; i < d; ++i) CHECK_EQ(rtk_test::bits_of(out[i][lane]), rtk_test::bits_of(want[i]));
+    }
+  }
+}
+
+TEST(philox_lanes, uniform_and_normals_lanes_match_uniform_draw_and_fill_normals) {
+  const rtk::StreamId accept{kStream.seed, kStream.segment, kStream.step, rtk::Purpose::Accept};
+  for (int d = 1; d <= 12; ++d) {
+    std::vector<rtk::Lanes> out(d);
+    rtk::Lanes u;
+    if (d > 8) rtk::uniform_and_normals_lanes<3>(accept, kStream, kFirst, d, u, out.data());
+    else if (d > 4) rtk::uniform_and_normals_lanes<2>(accept, kStream, kFirst, d, u, out.data());
+    else rtk::uniform_and_normals_lanes<1>(accept, kStream, kFirst, d, u, out.data());
+    std::vector<double> want(d);
+    for (int lane = 0; lane < rtk::kLanes; ++lane) {
+      CHECK_EQ(rtk_test::bits_of(u[lane]), rtk_test::bits_of(rtk::uniform_draw(accept, kFirst + lane)));
       rtk::fill_normals(kStream, kFirst + lane, d, want.data());
       for (int i = 0; i < d; ++i) CHECK_EQ(rtk_test::bits_of(out[i][lane]), rtk_test::bits_of(want[i]));
     }

@@ -27,29 +27,23 @@ inline LaneBits mul_low32(LaneBits a, uint64_t m) {
 #endif
 }
 
-// Blocks first_block, ..., first_block + B - 1 of stream s for particles first, first + 1, ...,
-// one per lane (32-bit words held in 64-bit lanes; block b's words go to out[4 b .. 4 b + 3]),
-// their rounds side by side: each block's ten rounds are one serial chain of multiplies, shifts
+// The ten rounds of B Philox blocks for particles first, first + 1, ..., one per lane (32-bit
+// words held in 64-bit lanes; block b's words go to out[4 b .. 4 b + 3]), side by side: each block's ten rounds are one serial chain of multiplies, shifts
 // and xors, and B chains interleaved keep the core busy (4 blocks: 42 -> 25 cycles per block on
 // this project's Zen 5, in a loop of independent tiles). Within the rounds only the low 32 bits
 // of a lane are kept exact: a word's high bits go only into xors whose results are next
 // multiplied (mul_low32 reads the low 32 bits) or, at the end, masked off.
+// The counters c[b] (each block's counter words, the same in every lane) are replaced by the
+// blocks' states; the key is (seed, particle).
 template <int B>
-inline void philox_blocks_lanes(const StreamId& s, uint64_t first, uint32_t first_block, LaneBits* out) {
+inline void philox_rounds_lanes(uint32_t seed, uint64_t first, LaneBits (&c)[B][4], LaneBits* out) {
   constexpr uint64_t mask = 0xFFFFFFFFull;
   constexpr uint64_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
-  LaneBits c[B][4];
-  for (int b = 0; b < B; ++b) {
-    c[b][0] = LaneBits{} + (first_block + static_cast<uint32_t>(b));
-    c[b][1] = LaneBits{} + s.step;
-    c[b][2] = LaneBits{} + s.segment;
-    c[b][3] = LaneBits{} + static_cast<uint32_t>(s.purpose);
-  }
   // k1 = first + lane (mod 2^32), in whole 64-bit lanes: built lane by lane, GCC 12 formed it in
   // two 256-bit halves stored to the stack and reloaded as one vector, a failed store-to-load
   // forward that perf put at ~10% of the fused MALA tile's own time.
   const LaneBits lane_index = {0, 1, 2, 3, 4, 5, 6, 7};
-  uint64_t k0 = s.seed;
+  uint64_t k0 = seed;
   LaneBits k1 = (LaneBits{} + first) + lane_index;
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
@@ -67,6 +61,22 @@ inline void philox_blocks_lanes(const StreamId& s, uint64_t first, uint32_t firs
   }
   for (int b = 0; b < B; ++b)
     for (int w = 0; w < 4; ++w) out[4 * b + w] = c[b][w] & mask;
+}
+
+// The counter words of block `block` of stream s (philox_block), in every lane.
+inline void philox_counter_lanes(const StreamId& s, uint32_t block, LaneBits (&c)[4]) {
+  c[0] = LaneBits{} + block;
+  c[1] = LaneBits{} + s.step;
+  c[2] = LaneBits{} + s.segment;
+  c[3] = LaneBits{} + static_cast<uint32_t>(s.purpose);
+}
+
+// Blocks first_block, ..., first_block + B - 1 of stream s (philox_rounds_lanes).
+template <int B>
+inline void philox_blocks_lanes(const StreamId& s, uint64_t first, uint32_t first_block, LaneBits* out) {
+  LaneBits c[B][4];
+  for (int b = 0; b < B; ++b) philox_counter_lanes(s, first_block + static_cast<uint32_t>(b), c[b]);
+  philox_rounds_lanes<B>(s.seed, first, c, out);
 }
 
 // philox_blocks_lanes for a run-time count (1..B) of blocks.
@@ -124,6 +134,19 @@ inline void box_muller_pairs_upto(int pairs, const LaneBits* words, Lanes* out) 
   else if constexpr (P > 1) box_muller_pairs_upto<P - 1>(pairs, words, out);
 }
 
+// `count` (1..kNormalGroup) normals from the Philox words of their blocks (normal4 of each block
+// in turn): all the Box–Muller pairs at once, interleaved.
+inline void normals_from_words(int count, const LaneBits* words, Lanes* out) {
+  const int pairs = (count + 1) / 2;
+  if (count % 2 == 0) {  // every pair's two normals are wanted: straight into out
+    box_muller_pairs_upto<kNormalGroup / 2>(pairs, words, out);
+    return;
+  }
+  Lanes normals[kNormalGroup];
+  box_muller_pairs_upto<kNormalGroup / 2>(pairs, words, normals);
+  for (int i = 0; i < count; ++i) out[i] = normals[i];
+}
+
 // Coordinates [16 group, min(16 group + 16, d)) of each lane's particle's d standard normals
 // (normal4 of the group's blocks in turn, the same bits as fill_normals) into out[0], out[1], ...:
 // the group's Philox blocks first (side by side), then all its Box–Muller pairs at once, interleaved. Each pair
@@ -133,16 +156,24 @@ inline void box_muller_pairs_upto(int pairs, const LaneBits* words, Lanes* out) 
 inline void normal_group_lanes(const StreamId& s, uint64_t first, int d, int group, Lanes* out) {
   constexpr int kBlocks = kNormalGroup / 4;
   const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
-  const int blocks = (end - begin + 3) / 4, pairs = (end - begin + 1) / 2;
   LaneBits words[kBlocks * 4];
-  philox_blocks_upto<kBlocks>(blocks, s, first, static_cast<uint32_t>(group * kBlocks), words);
-  if ((end - begin) % 2 == 0) {  // every pair's two normals are wanted: straight into out
-    box_muller_pairs_upto<kNormalGroup / 2>(pairs, words, out);
-    return;
-  }
-  Lanes normals[kNormalGroup];
-  box_muller_pairs_upto<kNormalGroup / 2>(pairs, words, normals);
-  for (int i = begin; i < end; ++i) out[i - begin] = normals[i - begin];
+  philox_blocks_upto<kBlocks>((end - begin + 3) / 4, s, first, static_cast<uint32_t>(group * kBlocks), words);
+  normals_from_words(end - begin, words, out);
+}
+
+// One uniform53 per lane from block 0 of stream `uniform` (the MH test's u: uniform_draw) and the
+// d <= kNormalGroup normals of stream `normal` (normals_lanes), for streams with the same seed,
+// hence the same keys: the uniform's block runs its rounds beside the normals' blocks instead of
+// alone (a lone block is one long serial chain).
+template <int Blocks>
+inline void uniform_and_normals_lanes(const StreamId& uniform, const StreamId& normal, uint64_t first, int d,
+                                      Lanes& u, Lanes* out) {
+  LaneBits c[1 + Blocks][4], words[4 * (1 + Blocks)];
+  philox_counter_lanes(uniform, 0, c[0]);
+  for (int b = 0; b < Blocks; ++b) philox_counter_lanes(normal, static_cast<uint32_t>(b), c[1 + b]);
+  philox_rounds_lanes<1 + Blocks>(normal.seed, first, c, words);
+  u = uniform53_lanes(words[0], words[1]);
+  normals_from_words(d, words + 4, out);
 }
 
 // All d normals of each lane's particle: out[i] holds coordinate i (d tiles).
