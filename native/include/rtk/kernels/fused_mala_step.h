@@ -46,7 +46,8 @@ struct TileNoise {
 };
 
 // Draws the noise of the tile whose first row is particle first_particle: the MH uniforms'
-// block beside the normals' blocks where they share the key (uniform_and_normals_lanes).
+// block beside the normals' blocks (uniform_and_normals_lanes) when the streams share the key and
+// d <= 12 (one to three blocks of normals; the paper's d = 10 takes three).
 inline void draw_tile_noise(const StreamId& noise, const StreamId& accept, uint64_t first_particle, int d,
                             TileNoise& out) {
   const int blocks = (d + 3) / 4;
@@ -160,8 +161,8 @@ __attribute__((always_inline)) inline void prefetch_tiles(const TiledChain<Real>
   prefetch_values(c.g + k * kLanes, static_cast<size_t>(count) * kLanes);
 }
 
-// T tiles (1 to kTileGroup) of the step from tile k, the last with last_rows real rows, with their work
-// areas w[0..T): the proposals, their scores and energies evaluated together
+// T tiles (1 to kTileGroup) of the step from tile k, the last with last_rows real rows, with
+// their work areas w[0..T): the proposals, their scores and energies evaluated together
 // (GaussianMixture::evaluate_lanes), the log ratios, the MH tests together
 // (mh_decisions_tiles), and the blends. Every stage is the arithmetic of its unfused kernel,
 // lane by lane, on the values that kernel reads from memory. Between the tests and the blends,
@@ -213,7 +214,8 @@ MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianM
     MalaTileWork w[kTileGroup];
     for (int t = 0; t < kTileGroup; ++t) w[t] = mala_tile_work(work + t * per_tile, d, m.components());
     const uint64_t first = b.particle_offset + begin, last = b.particle_offset + end;
-    for (int t = 0; t < kTileGroup && begin + t * kLanes < end; ++t) draw_tile_noise(noise, accept, first + t * kLanes, d, w[t].now);
+    for (int t = 0; t < kTileGroup && begin + t * kLanes < end; ++t)
+      draw_tile_noise(noise, accept, first + t * kLanes, d, w[t].now);
     for_tile_groups<kTileGroup>(begin, end, [&](auto tiles, size_t row, int last_rows) {
       constexpr int T = decltype(tiles)::value;
       fused_mala_tiles<T>(m, at, pot, p, c, row / kLanes, last_rows, noise, accept, b.particle_offset + row, last, w,

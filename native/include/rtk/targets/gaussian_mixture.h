@@ -143,7 +143,7 @@ class GaussianMixture {
     Lanes* lw;
   };
 
-  // The core of T tiles (1 or 2) at once, for the fused kernels too. The loops take several
+  // The core of T tiles (1 to 4) at once, for the fused kernels too. The loops take several
   // components (quadratic forms, exponentials) or coordinates (score sums) at a time so that
   // independent dependency chains sit side by side for the out-of-order core, and each mean and
   // precision value, loaded once, serves every tile (two tiles: 16-21% less time per row than
