@@ -44,19 +44,21 @@ TEST(philox_lanes, normals_lanes_matches_fill_normals_for_any_d) {
   }
 }
 
+// d = 1..12 draw the uniform's block beside the normals' blocks; d = 13..17, and streams whose
+// seeds differ, one after the other.
 TEST(philox_lanes, uniform_and_normals_lanes_match_uniform_draw_and_fill_normals) {
-  const rtk::StreamId accept{kStream.seed, kStream.segment, kStream.step, rtk::Purpose::Accept};
-  for (int d = 1; d <= 12; ++d) {
-    std::vector<rtk::Lanes> out(d);
-    rtk::Lanes u;
-    if (d > 8) rtk::uniform_and_normals_lanes<3>(accept, kStream, kFirst, d, u, out.data());
-    else if (d > 4) rtk::uniform_and_normals_lanes<2>(accept, kStream, kFirst, d, u, out.data());
-    else rtk::uniform_and_normals_lanes<1>(accept, kStream, kFirst, d, u, out.data());
-    std::vector<double> want(d);
-    for (int lane = 0; lane < rtk::kLanes; ++lane) {
-      CHECK_EQ(rtk_test::bits_of(u[lane]), rtk_test::bits_of(rtk::uniform_draw(accept, kFirst + lane)));
-      rtk::fill_normals(kStream, kFirst + lane, d, want.data());
-      for (int i = 0; i < d; ++i) CHECK_EQ(rtk_test::bits_of(out[i][lane]), rtk_test::bits_of(want[i]));
+  for (uint32_t seed : {kStream.seed, kStream.seed + 1}) {
+    const rtk::StreamId accept{seed, kStream.segment, kStream.step, rtk::Purpose::Accept};
+    for (int d = 1; d <= 17; ++d) {
+      std::vector<rtk::Lanes> out(d);
+      rtk::Lanes u;
+      rtk::uniform_and_normals_lanes(accept, kStream, kFirst, d, u, out.data());
+      std::vector<double> want(d);
+      for (int lane = 0; lane < rtk::kLanes; ++lane) {
+        CHECK_EQ(rtk_test::bits_of(u[lane]), rtk_test::bits_of(rtk::uniform_draw(accept, kFirst + lane)));
+        rtk::fill_normals(kStream, kFirst + lane, d, want.data());
+        for (int i = 0; i < d; ++i) CHECK_EQ(rtk_test::bits_of(out[i][lane]), rtk_test::bits_of(want[i]));
+      }
     }
   }
 }

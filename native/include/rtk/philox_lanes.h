@@ -28,13 +28,13 @@ inline LaneBits mul_low32(LaneBits a, uint64_t m) {
 }
 
 // The ten rounds of B Philox blocks for particles first, first + 1, ..., one per lane (32-bit
-// words held in 64-bit lanes; block b's words go to out[4 b .. 4 b + 3]), side by side: each block's ten rounds are one serial chain of multiplies, shifts
-// and xors, and B chains interleaved keep the core busy (4 blocks: 42 -> 25 cycles per block on
-// this project's Zen 5, in a loop of independent tiles). Within the rounds only the low 32 bits
-// of a lane are kept exact: a word's high bits go only into xors whose results are next
-// multiplied (mul_low32 reads the low 32 bits) or, at the end, masked off.
-// The counters c[b] (each block's counter words, the same in every lane) are replaced by the
-// blocks' states; the key is (seed, particle).
+// words held in 64-bit lanes; block b's words go to out[4 b .. 4 b + 3]), side by side: each
+// block's ten rounds are one serial chain of multiplies, shifts and xors, and B chains
+// interleaved keep the core busy (4 blocks: 42 -> 25 cycles per block on this project's Zen 5,
+// in a loop of independent tiles). Within the rounds only the low 32 bits of a lane are kept
+// exact: a word's high bits go only into xors whose results are next multiplied (mul_low32 reads
+// the low 32 bits) or, at the end, masked off. The counters c[b] (each block's counter words,
+// the same in every lane) are replaced by the blocks' states; the key is (seed, particle).
 template <int B>
 inline void philox_rounds_lanes(uint32_t seed, uint64_t first, LaneBits (&c)[B][4], LaneBits* out) {
   constexpr uint64_t mask = 0xFFFFFFFFull;
@@ -105,6 +105,13 @@ inline Lanes uniform53_lanes(LaneBits a, LaneBits b) {
   return (hi * 67108864.0 + lo) * 1.1102230246251565404236316680908203125e-16;  // 2^-53
 }
 
+// uniform_draw per lane (the MH tests' u): uniform53 of block 0 of stream s.
+inline Lanes uniform_draw_lanes(const StreamId& s, uint64_t first) {
+  LaneBits words[4];
+  philox_block_lanes(s, first, 0, words);
+  return uniform53_lanes(words[0], words[1]);
+}
+
 // Coordinates are drawn in groups of four Philox blocks.
 constexpr int kNormalGroup = 16;
 
@@ -149,9 +156,9 @@ inline void normals_from_words(int count, const LaneBits* words, Lanes* out) {
 
 // Coordinates [16 group, min(16 group + 16, d)) of each lane's particle's d standard normals
 // (normal4 of the group's blocks in turn, the same bits as fill_normals) into out[0], out[1], ...:
-// the group's Philox blocks first (side by side), then all its Box–Muller pairs at once, interleaved. Each pair
-// is a long dependency chain (log, division, square root; sine and cosine polynomials); side by
-// side, the out-of-order core overlaps them (measured, ns per particle·dimension: the fused MALA
+// the group's Philox blocks first (side by side), then all its Box–Muller pairs at once,
+// interleaved. Each pair is a long dependency chain (log, division, square root; sine and cosine
+// polynomials); side by side, the out-of-order core overlaps them (measured, ns per particle·dimension: the fused MALA
 // step 7.7 -> 6.3 with the blocks first, ula_step 2.0 -> 1.8 with the pairs interleaved).
 inline void normal_group_lanes(const StreamId& s, uint64_t first, int d, int group, Lanes* out) {
   constexpr int kBlocks = kNormalGroup / 4;
@@ -161,13 +168,17 @@ inline void normal_group_lanes(const StreamId& s, uint64_t first, int d, int gro
   normals_from_words(end - begin, words, out);
 }
 
-// One uniform53 per lane from block 0 of stream `uniform` (the MH test's u: uniform_draw) and the
-// d <= kNormalGroup normals of stream `normal` (normals_lanes), for streams with the same seed,
-// hence the same keys: the uniform's block runs its rounds beside the normals' blocks instead of
-// alone (a lone block is one long serial chain).
+// All d normals of each lane's particle: out[i] holds coordinate i (d tiles).
+inline void normals_lanes(const StreamId& s, uint64_t first, int d, Lanes* out) {
+  for (int group = 0; group * kNormalGroup < d; ++group)
+    normal_group_lanes(s, first, d, group, out + group * kNormalGroup);
+}
+
+// uniform_and_normals_lanes with the uniform's block and the Blocks blocks of d <= 4 Blocks
+// normals side by side (their streams share the seed, hence the keys).
 template <int Blocks>
-inline void uniform_and_normals_lanes(const StreamId& uniform, const StreamId& normal, uint64_t first, int d,
-                                      Lanes& u, Lanes* out) {
+inline void uniform_and_normal_blocks_lanes(const StreamId& uniform, const StreamId& normal, uint64_t first, int d,
+                                            Lanes& u, Lanes* out) {
   LaneBits c[1 + Blocks][4], words[4 * (1 + Blocks)];
   philox_counter_lanes(uniform, 0, c[0]);
   for (int b = 0; b < Blocks; ++b) philox_counter_lanes(normal, static_cast<uint32_t>(b), c[1 + b]);
@@ -176,10 +187,22 @@ inline void uniform_and_normals_lanes(const StreamId& uniform, const StreamId& n
   normals_from_words(d, words + 4, out);
 }
 
-// All d normals of each lane's particle: out[i] holds coordinate i (d tiles).
-inline void normals_lanes(const StreamId& s, uint64_t first, int d, Lanes* out) {
-  for (int group = 0; group * kNormalGroup < d; ++group)
-    normal_group_lanes(s, first, d, group, out + group * kNormalGroup);
+// One uniform53 per lane from block 0 of stream `uniform` (the MH test's u: uniform_draw) and the
+// d normals of stream `normal` (normals_lanes). When the two streams share the seed, hence the
+// keys, and d <= 12 (one to three blocks of normals; the paper's d = 10 takes three), the
+// uniform's block runs its rounds beside the normals' blocks instead of alone (a lone block is
+// one long serial chain); otherwise the two are drawn one after the other.
+inline void uniform_and_normals_lanes(const StreamId& uniform, const StreamId& normal, uint64_t first, int d,
+                                      Lanes& u, Lanes* out) {
+  if (uniform.seed == normal.seed) {
+    switch ((d + 3) / 4) {
+      case 1: return uniform_and_normal_blocks_lanes<1>(uniform, normal, first, d, u, out);
+      case 2: return uniform_and_normal_blocks_lanes<2>(uniform, normal, first, d, u, out);
+      case 3: return uniform_and_normal_blocks_lanes<3>(uniform, normal, first, d, u, out);
+    }
+  }
+  u = uniform_draw_lanes(uniform, first);
+  normals_lanes(normal, first, d, out);
 }
 
 }  // namespace rtk

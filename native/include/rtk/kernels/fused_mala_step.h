@@ -45,20 +45,11 @@ struct TileNoise {
   Lanes u;
 };
 
-// Draws the noise of the tile whose first row is particle first_particle: the MH uniforms'
-// block beside the normals' blocks (uniform_and_normals_lanes) when the streams share the key and
-// d <= 12 (one to three blocks of normals; the paper's d = 10 takes three).
+// Draws the noise of the tile whose first row is particle first_particle: its MH uniforms and
+// its normals, their Philox blocks side by side (uniform_and_normals_lanes).
 inline void draw_tile_noise(const StreamId& noise, const StreamId& accept, uint64_t first_particle, int d,
                             TileNoise& out) {
-  const int blocks = (d + 3) / 4;
-  if (accept.seed == noise.seed && blocks <= 3) {
-    if (blocks == 3) uniform_and_normals_lanes<3>(accept, noise, first_particle, d, out.u, out.xi);
-    else if (blocks == 2) uniform_and_normals_lanes<2>(accept, noise, first_particle, d, out.u, out.xi);
-    else uniform_and_normals_lanes<1>(accept, noise, first_particle, d, out.u, out.xi);
-    return;
-  }
-  out.u = accept_uniforms(accept, first_particle);
-  normals_lanes(noise, first_particle, d, out.xi);
+  uniform_and_normals_lanes(accept, noise, first_particle, d, out.u, out.xi);
 }
 
 // One tile's scratch in a range of fused steps: grad g(z), the proposal z', score(z') and

@@ -94,15 +94,8 @@ RTK_HD inline double mala_accept_particle(const MalaAcceptParams& p, const MalaA
 }
 
 #if !defined(__CUDA_ARCH__)
-// The MH tests' uniforms of kLanes consecutive particles (first_particle...): uniform_draw per lane.
-inline Lanes accept_uniforms(const StreamId& accept_stream, uint64_t first_particle) {
-  LaneBits r[4];
-  philox_block_lanes(accept_stream, first_particle, 0, r);
-  return uniform53_lanes(r[0], r[1]);
-}
-
 // The MH decisions of T tiles of kLanes consecutive particles from their log ratios la[t] and
-// uniforms u[t] (accept_uniforms): min(1, e^la) across the tiles, their exponentials
+// uniforms u[t] (uniform_draw_lanes): min(1, e^la) across the tiles, their exponentials
 // interleaved (exp_nonpositive_each), the same decisions and probabilities, bit for bit, as
 // mala_accept_particle row by row. The first rows[t] lanes of tile t count: their
 // probabilities are added to *prob_sum in row order, tile after tile, and their acceptances
@@ -151,7 +144,7 @@ inline void mala_accept_tile(const MalaAcceptParams& p, const MalaArrays<Real>& 
                              double* prob_sum, size_t* count) {
   Lanes la;
   for (int lane = 0; lane < kLanes; ++lane) la[lane] = mala_log_ratio(p, a, first_row + lane, d);
-  const unsigned take = mh_decisions(la, accept_uniforms(accept_stream, first_particle), kLanes, prob_sum, count);
+  const unsigned take = mh_decisions(la, uniform_draw_lanes(accept_stream, first_particle), kLanes, prob_sum, count);
   for (int lane = 0; lane < kLanes; ++lane) {
     const bool taken = (take >> lane) & 1u;
     if (accepted) accepted[lane] = taken ? 1 : 0;
