@@ -7,6 +7,9 @@
 #include <cstring>
 #include <type_traits>
 #include <vector>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace rtk {
 
@@ -41,17 +44,27 @@ inline void store_adjacent(Lanes v, Real* values) {
   for (int r = 0; r < kLanes; ++r) values[r] = static_cast<Real>(v[r]);
 }
 
-// Lane r of `taken` where bit r of `bits` is set, else lane r of `kept` (a blend by bit masks).
-inline Lanes select_lanes(unsigned bits, Lanes taken, Lanes kept) {
+// Stores lane r of v into values[r] where bit r of `bits` is set and leaves the other values as
+// they are: one masked store where AVX-512 has it (no load of the kept values, no blend), else a
+// blend of whole vectors stored back. v is exactly representable in Real (as_stored).
+template <class Real>
+inline void store_selected(unsigned bits, Lanes v, Real* values) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Real, double>) {
+    _mm512_mask_storeu_pd(values, static_cast<__mmask8>(bits), reinterpret_cast<__m512d>(v));
+    return;
+  }
+#endif
   const LaneBits lane_index = {0, 1, 2, 3, 4, 5, 6, 7};
   const LaneBits mask = LaneBits{} - (((LaneBits{} + bits) >> lane_index) & 1u);  // all ones where set
+  const Lanes kept = load_adjacent(values);
   LaneBits t, k;
-  std::memcpy(&t, &taken, sizeof t);
+  std::memcpy(&t, &v, sizeof t);
   std::memcpy(&k, &kept, sizeof k);
   const LaneBits r = (t & mask) | (k & ~mask);
   Lanes out;
   std::memcpy(&out, &r, sizeof out);
-  return out;
+  store_adjacent(out, values);
 }
 
 // visit(std::integral_constant<int, T>{}, row, last_rows) for a run-time T in 1..G.

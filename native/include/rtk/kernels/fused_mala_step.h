@@ -124,19 +124,16 @@ inline Lanes mala_tile_log_ratio(const SegmentPotential& pot, const MalaAcceptPa
                                                            : -(w.g_prop - g_now) + (forward - backward) / (4.0 * p.tau);
 }
 
-// The rows of tile k set in `take` take their proposals (take_proposal), as blends of whole tiles.
+// The rows of tile k set in `take` take their proposals (take_proposal), as masked stores (store_selected).
 template <class Real>
 inline void mala_tile_take(const TiledChain<Real>& c, size_t k, int d, unsigned take, const MalaTileWork& w) {
   if (take == 0) return;
   const size_t o = k * static_cast<size_t>(d) * kLanes;
   for (int i = 0; i < d; ++i) {
-    Real* z = c.z + o + i * kLanes;
-    Real* score = c.score + o + i * kLanes;
-    store_adjacent(select_lanes(take, w.z_prop[i], load_adjacent(z)), z);
-    store_adjacent(select_lanes(take, w.score_prop[i], load_adjacent(score)), score);
+    store_selected(take, w.z_prop[i], c.z + o + i * kLanes);
+    store_selected(take, w.score_prop[i], c.score + o + i * kLanes);
   }
-  Real* g = c.g + k * kLanes;
-  store_adjacent(select_lanes(take, w.g_prop, load_adjacent(g)), g);
+  store_selected(take, w.g_prop, c.g + k * kLanes);
 }
 
 // Asks for the state of tiles k, ..., k + count - 1 (z, the score, the anchor and g) ahead of
