@@ -136,3 +136,43 @@ TEST(fast_math, interleaved_forms_give_the_single_forms_bits) {
   check_each_matches_single<5>(xs, us);
   check_each_matches_single<12>(xs, us);
 }
+
+// box_muller_each (the logs' and the sines' and cosines' series in one loop) gives every value the
+// bits of sqrt(-2 ln r) cos(2 pi a) and sqrt(-2 ln r) sin(2 pi a) computed with the single forms,
+// for one pair (the scalar normal4) and for B pairs of 8 lanes.
+template <int B>
+void check_box_muller_matches_single(const std::vector<double>& rs, const std::vector<double>& as) {
+  for (size_t k = 0; k + B * rtk::kLanes <= rs.size() && k + B * rtk::kLanes <= as.size(); k += B * rtk::kLanes) {
+    rtk::Lanes radius[B], angle[B], out[2 * B];
+    for (int b = 0; b < B; ++b)
+      for (int r = 0; r < rtk::kLanes; ++r) {
+        radius[b][r] = rs[k + b * rtk::kLanes + r];
+        angle[b][r] = as[k + b * rtk::kLanes + r];
+      }
+    rtk::box_muller_each<rtk::Lanes, rtk::LaneBits, B>(radius, angle, out);
+    for (int b = 0; b < B; ++b)
+      for (int r = 0; r < rtk::kLanes; ++r) {
+        const size_t i = k + b * rtk::kLanes + r;
+        double s, c, one[2];
+        rtk::sincos_2pi_lanes<double>(as[i], s, c);
+        const double radius_1 = std::sqrt(-2.0 * log_scalar(rs[i]));
+        CHECK_EQ(rtk_test::bits_of(out[2 * b][r]), rtk_test::bits_of(radius_1 * c));
+        CHECK_EQ(rtk_test::bits_of(out[2 * b + 1][r]), rtk_test::bits_of(radius_1 * s));
+        rtk::box_muller_each<double, uint64_t, 1>(&rs[i], &as[i], one);
+        CHECK_EQ(rtk_test::bits_of(one[0]), rtk_test::bits_of(radius_1 * c));
+        CHECK_EQ(rtk_test::bits_of(one[1]), rtk_test::bits_of(radius_1 * s));
+      }
+  }
+}
+
+TEST(fast_math, box_muller_each_gives_the_single_forms_bits) {
+  // Box–Muller's uniforms lie in (0, 1): the radius's down to 2^-33, the angle's up to its ends.
+  std::vector<double> rs = grid(1e-10, 1.0, 4000), as = grid(0.0, 1.0, 4000);
+  rs[0] = 0x1p-33;
+  rs[1] = 1.0 - 0x1p-33;
+  as[0] = 0x1p-33;
+  as[1] = 1.0 - 0x1p-33;
+  check_box_muller_matches_single<1>(rs, as);
+  check_box_muller_matches_single<5>(rs, as);
+  check_box_muller_matches_single<8>(rs, as);
+}

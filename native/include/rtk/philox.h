@@ -84,11 +84,8 @@ RTK_HD inline double uniform53(uint32_t a, uint32_t b) {
 // library's own log and sincos (fast_math.h) so that every CPU and the GPU agree bit for bit.
 RTK_HD inline void normal4(const Philox4x32& r, double out[4]) {
   for (int pair = 0; pair < 2; ++pair) {
-    const double radius = sqrt(-2.0 * log_lanes<double, uint64_t>(uniform_open32(r.v[2 * pair])));
-    double sin_a, cos_a;
-    sincos_2pi_lanes<double>(uniform_open32(r.v[2 * pair + 1]), sin_a, cos_a);
-    out[2 * pair] = radius * cos_a;
-    out[2 * pair + 1] = radius * sin_a;
+    const double radius = uniform_open32(r.v[2 * pair]), angle = uniform_open32(r.v[2 * pair + 1]);
+    box_muller_each<double, uint64_t, 1>(&radius, &angle, out + 2 * pair);
   }
 }
 

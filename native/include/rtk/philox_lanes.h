@@ -115,23 +115,16 @@ inline Lanes uniform_draw_lanes(const StreamId& s, uint64_t first) {
 // Coordinates are drawn in groups of four Philox blocks.
 constexpr int kNormalGroup = 16;
 
-// P Box–Muller pairs, interleaved (log_each, sincos_2pi_each): pair p turns the uniform words
-// words[2p] (radius) and words[2p + 1] (angle) into out[2p] = r cos and out[2p + 1] = r sin.
+// P Box–Muller pairs (box_muller_each): pair p turns the uniform words words[2p] (radius) and
+// words[2p + 1] (angle) into out[2p] = r cos and out[2p + 1] = r sin.
 template <int P>
 inline void box_muller_pairs(const LaneBits* words, Lanes* out) {
-  Lanes radius[P], angle[P], sin_a[P], cos_a[P];
+  Lanes radius[P], angle[P];
   for (int p = 0; p < P; ++p) {
     radius[p] = uniform_open32_lanes(words[2 * p]);
     angle[p] = uniform_open32_lanes(words[2 * p + 1]);
   }
-  log_each<Lanes, LaneBits, P>(radius);
-  sincos_2pi_each<Lanes, P>(angle, sin_a, cos_a);
-  for (int p = 0; p < P; ++p) {
-    radius[p] = -2.0 * radius[p];
-    for (int lane = 0; lane < kLanes; ++lane) radius[p][lane] = std::sqrt(radius[p][lane]);
-    out[2 * p] = radius[p] * cos_a[p];
-    out[2 * p + 1] = radius[p] * sin_a[p];
-  }
+  box_muller_each<Lanes, LaneBits, P>(radius, angle, out);
 }
 
 // box_muller_pairs<pairs> for a run-time count of pairs in 1..P.
@@ -163,7 +156,7 @@ inline void normals_from_words(int count, const LaneBits* words, Lanes* out) {
 inline void normal_group_lanes(const StreamId& s, uint64_t first, int d, int group, Lanes* out) {
   constexpr int kBlocks = kNormalGroup / 4;
   const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
-  LaneBits words[kBlocks * 4];
+  LaneBits words[kBlocks * 4] = {};  // the words of blocks not drawn are never read; GCC cannot tell
   philox_blocks_upto<kBlocks>((end - begin + 3) / 4, s, first, static_cast<uint32_t>(group * kBlocks), words);
   normals_from_words(end - begin, words, out);
 }
