@@ -6,6 +6,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "../kernels/fused_mala_start.h"
 #include "../kernels/fused_mala_step.h"
 #include "../kernels/mala.h"
 #include "../kernels/segment_potential.h"
@@ -66,24 +67,37 @@ size_t mala_steps(RunContext<Real, Exec>& ctx, int segment, int segments, int st
   return accepted;
 }
 
+// The share of a segment's proposals accepted (-1 without steps).
+inline double accept_rate(size_t accepted, size_t n, int steps) {
+  return steps > 0 ? static_cast<double>(accepted) / (static_cast<double>(n) * steps) : -1;
+}
+
+// Stops the run when the chain's start has a non-finite score (or energy, when used): no MH test
+// would reject it.
+template <class Real, class Exec>
+void require_finite_start(RunContext<Real, Exec>& ctx, const Workspace<Real, Exec>& w, bool exact_energy, int segment,
+                          double t) {
+  ctx.require_finite(w.score.data(), ctx.values(), "the score at the chain's start", segment, -1, t);
+  if (exact_energy) ctx.require_finite(w.energy.data(), ctx.plan.n, "the energy at the chain's start", segment, -1, t);
+}
+
 #if !defined(__CUDA_ARCH__)
-// The CPU's inner chain with the built-in mixture and the exact energy: the state moves into the
-// tiled layout, every step is one fused kernel, and z and its score move back at the end. The
-// tiles live in the proposal buffers, which the fused step does not otherwise need.
+// The CPU's fused chain with the built-in mixture and the exact energy keeps its state in the
+// tiled layout, in the proposal buffers, which the fused step does not otherwise need.
 template <class Real>
-size_t fused_inner_mala(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
-                        int segment, int segments, const SegmentPotential& pot, double t, int steps, double& tau,
-                        SegmentStats& seg) {
+TiledChain<Real> tiled_chain(Workspace<Real, ThreadPool>& w) {
+  return TiledChain<Real>{w.z_prop.data(), w.g_prop.data(), w.score_prop.data(), w.aux.data()};
+}
+
+// The fused chain's steps at the parameters `at` of p_t, each one fused kernel; then z and its
+// score move back to rows.
+template <class Real>
+size_t fused_mala_steps(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
+                        const GaussianMixture::AtTime& at, int segment, int segments, const SegmentPotential& pot,
+                        int steps, double& tau, SegmentStats& seg) {
   const Batch& b = ctx.batch;
   ThreadPool& pool = ctx.pool;
-  const TiledChain<Real> tiles{w.z_prop.data(), w.g_prop.data(), w.score_prop.data(), w.aux.data()};
-  to_tiles(pool, b.n, b.d, w.z.data(), tiles.z);
-  to_tiles(pool, b.n, 1, w.g.data(), tiles.g);
-  to_tiles(pool, b.n, b.d, w.score.data(), tiles.score);
-  to_tiles(pool, b.n, b.d, w.x.data(), w.aux.data());
-  // p_t's component parameters, refilled in place (no allocation per segment).
-  static thread_local GaussianMixture::AtTime at;
-  m.at_time(t, at);
+  const TiledChain<Real> tiles = tiled_chain(w);
   const size_t accepted = mala_steps(ctx, segment, segments, steps, EnergyDelta::Exact, tau, seg,
                                      [&](const MalaAcceptParams& p, const StreamId& noise, const StreamId& accept) {
                                        ctx.count_evaluation(true);
@@ -92,6 +106,44 @@ size_t fused_inner_mala(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Threa
   from_tiles(pool, b.n, b.d, tiles.z, w.z.data());
   from_tiles(pool, b.n, b.d, tiles.score, w.score.data());
   return accepted;
+}
+
+// inner_mala's fused chain, whose start (score, energy, g) is already in rows: it moves into the
+// tiled layout, then the steps.
+template <class Real>
+size_t fused_inner_mala(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
+                        int segment, int segments, const SegmentPotential& pot, double t, int steps, double& tau,
+                        SegmentStats& seg) {
+  const Batch& b = ctx.batch;
+  ThreadPool& pool = ctx.pool;
+  const TiledChain<Real> tiles = tiled_chain(w);
+  to_tiles(pool, b.n, b.d, w.z.data(), tiles.z);
+  to_tiles(pool, b.n, 1, w.g.data(), tiles.g);
+  to_tiles(pool, b.n, b.d, w.score.data(), tiles.score);
+  to_tiles(pool, b.n, b.d, w.x.data(), w.aux.data());
+  // p_t's component parameters, refilled in place (no allocation per segment).
+  static thread_local GaussianMixture::AtTime at;
+  m.at_time(t, at);
+  return fused_mala_steps(ctx, w, m, at, segment, segments, pot, steps, tau, seg);
+}
+
+// mala_chain's fused chain: its start is evaluated on the way into the tiled layout
+// (fused_mala_start), then the steps.
+template <class Real>
+size_t fused_mala_chain(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
+                        int segment, int segments, const SegmentPotential& pot, double t, int steps, double& tau,
+                        SegmentStats& seg) {
+  const Batch& b = ctx.batch;
+  static thread_local GaussianMixture::AtTime at;
+  m.at_time(t, at);
+  ctx.count_evaluation(true);
+  if (fused_mala_start(ctx.pool, b, m, at, pot, w.z.data(), w.x.data(), w.aux.data(), tiled_chain(w),
+                       w.energy.data())) {
+    // Name the first non-finite value in row order, as the unfused start does.
+    from_tiles(ctx.pool, b.n, b.d, tiled_chain(w).score, w.score.data());
+    require_finite_start(ctx, w, true, segment, t);
+  }
+  return fused_mala_steps(ctx, w, m, at, segment, segments, pot, steps, tau, seg);
 }
 #endif
 
@@ -120,7 +172,26 @@ void inner_mala(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segme
                           [&](const MalaAcceptParams& p, const StreamId& noise, const StreamId& accept) {
                             return mala_step(ctx, w, pot, t, p, exact_energy, noise, accept);
                           });
-  seg.accept_rate = steps > 0 ? static_cast<double>(accepted) / (static_cast<double>(b.n) * steps) : -1;
+  seg.accept_rate = accept_rate(accepted, b.n, steps);
+}
+
+// A segment's MALA chain from its warm start in w.z (anchor w.x, time t): the score (and energy,
+// when exact) at z, then inner_mala. On the CPU with the built-in mixture and the exact energy,
+// the start is evaluated on the way into the fused chain's tiled layout (fused_mala_start)
+// instead: the same bits, one pass over the batch instead of six.
+template <class Real, class Exec>
+void mala_chain(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments,
+                const SegmentPotential& pot, double t, int steps, bool exact_energy, double& tau, SegmentStats& seg) {
+  if constexpr (std::is_same_v<Exec, ThreadPool>) {
+    if (const GaussianMixture* mixture = exact_energy ? ctx.built_in_mixture() : nullptr) {
+      const size_t accepted = fused_mala_chain(ctx, w, *mixture, segment, segments, pot, t, steps, tau, seg);
+      seg.accept_rate = accept_rate(accepted, ctx.batch.n, steps);
+      return;
+    }
+  }
+  ctx.evaluate(w.z.data(), t, w.score.data(), exact_energy ? w.energy.data() : nullptr);
+  require_finite_start(ctx, w, exact_energy, segment, t);
+  inner_mala(ctx, w, segment, segments, pot, t, steps, exact_energy, tau, seg);
 }
 
 }  // namespace rtk

@@ -111,10 +111,7 @@ void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
       // The warm start alone (e.g. a DDPM step: the Gaussian-kernel RTK segment).
     } else if (mala) {
       if (!(tau > 0)) tau = initial_mala_step(t, eta, plan.d);
-      ctx.evaluate(w.z.data(), t, w.score.data(), exact_energy ? w.energy.data() : nullptr);
-      ctx.require_finite(w.score.data(), ctx.values(), "the score at the chain's start", k, -1, t);
-      if (exact_energy) ctx.require_finite(w.energy.data(), plan.n, "the energy at the chain's start", k, -1, t);
-      inner_mala(ctx, w, k, segments, pot, t, seg.steps, exact_energy, tau, seg);
+      mala_chain(ctx, w, k, segments, pot, t, seg.steps, exact_energy, tau, seg);
     } else {
       if (!(curvature > 0) || !std::isfinite(curvature)) curvature = std::isfinite(bound) ? bound : 1.0 / eta;
       curvature = std::min(curvature, bound);

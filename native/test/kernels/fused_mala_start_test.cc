@@ -1,0 +1,120 @@
+// fused_mala_start (kernels/fused_mala_start.h): the tiled chain it writes (z, score, g, the
+// anchor, padding included) and the energy rows equal GaussianMixture::evaluate,
+// segment_potential_batch and to_tiles run in turn, bit for bit, in double and float, on any
+// thread count, for batches that end in a partial tile or a group of one to four tiles and for a
+// mixture with fewer components than dimensions; it reports a non-finite score or energy.
+#include "rtk/kernels/fused_mala_start.h"
+
+#include <cmath>
+#include <vector>
+
+#include "check.h"
+#include "rtk/kernels/tiled_layout.h"
+#include "rtk/targets/paper_target.h"
+#include "same_bits.h"
+
+namespace {
+
+// Rows spread over the mixture's range, deterministic.
+template <class Real>
+std::vector<Real> rows_of(size_t n, int d, double phase) {
+  std::vector<Real> v(n * d);
+  for (size_t k = 0; k < v.size(); ++k) v[k] = static_cast<Real>(1.3 * std::sin(phase + 0.7 * static_cast<double>(k)));
+  return v;
+}
+
+template <class Real>
+struct Start {
+  std::vector<Real> z, score, g, anchor, energy;
+  bool non_finite = false;
+};
+
+template <class Real>
+Start<Real> start_fused(const rtk::GaussianMixture& m, size_t n, int threads, const std::vector<Real>& z,
+                        const std::vector<Real>& x, double t, const rtk::SegmentPotential& pot) {
+  const int d = m.dim();
+  rtk::ThreadPool pool(threads);
+  Start<Real> s{std::vector<Real>(rtk::tiled_size(n, d)), std::vector<Real>(rtk::tiled_size(n, d)),
+                std::vector<Real>(rtk::tiled_size(n, 1)), std::vector<Real>(rtk::tiled_size(n, d)),
+                std::vector<Real>(n)};
+  const rtk::TiledChain<Real> c{s.z.data(), s.g.data(), s.score.data(), s.anchor.data()};
+  const rtk::GaussianMixture::AtTime at = m.at_time(t);
+  s.non_finite = rtk::fused_mala_start(pool, rtk::Batch{n, d, 0}, m, at, pot, z.data(), x.data(), s.anchor.data(),
+                                       c, s.energy.data());
+  return s;
+}
+
+template <class Real>
+Start<Real> start_unfused(const rtk::GaussianMixture& m, size_t n, const std::vector<Real>& z,
+                          const std::vector<Real>& x, double t, const rtk::SegmentPotential& pot) {
+  const int d = m.dim();
+  rtk::ThreadPool pool(1);
+  std::vector<Real> score(n * d), energy(n), grad_g(n * d), g(n);
+  m.evaluate(pool, z.data(), n, t, score.data(), energy.data());
+  rtk::segment_potential_batch(pool, rtk::Batch{n, d, 0}, pot, x.data(), z.data(), score.data(), energy.data(),
+                               grad_g.data(), g.data());
+  Start<Real> s{std::vector<Real>(rtk::tiled_size(n, d)), std::vector<Real>(rtk::tiled_size(n, d)),
+                std::vector<Real>(rtk::tiled_size(n, 1)), std::vector<Real>(rtk::tiled_size(n, d)), energy};
+  rtk::to_tiles(pool, n, d, z.data(), s.z.data());
+  rtk::to_tiles(pool, n, d, score.data(), s.score.data());
+  rtk::to_tiles(pool, n, 1, g.data(), s.g.data());
+  rtk::to_tiles(pool, n, d, x.data(), s.anchor.data());
+  return s;
+}
+
+template <class Real>
+void check_same_as_unfused(const rtk::GaussianMixture& m, size_t n) {
+  const double t = 0.4;
+  const rtk::SegmentPotential pot = rtk::segment_potential(0.3);
+  const std::vector<Real> z = rows_of<Real>(n, m.dim(), 0.1), x = rows_of<Real>(n, m.dim(), 2.0);
+  const Start<Real> want = start_unfused(m, n, z, x, t, pot);
+  for (int threads : {1, 3}) {
+    const Start<Real> got = start_fused(m, n, threads, z, x, t, pot);
+    CHECK(rtk_test::same_bits(got.z, want.z));
+    CHECK(rtk_test::same_bits(got.score, want.score));
+    CHECK(rtk_test::same_bits(got.g, want.g));
+    CHECK(rtk_test::same_bits(got.anchor, want.anchor));
+    CHECK(rtk_test::same_bits(got.energy, want.energy));
+    CHECK(!got.non_finite);
+  }
+}
+
+// d = 7 with three components: fewer mixture tiles than coordinates in each tile's scratch.
+rtk::GaussianMixture small_mixture() {
+  const int d = 7;
+  std::vector<double> means, variances;
+  for (int j = 0; j < 3; ++j)
+    for (int i = 0; i < d; ++i) {
+      means.push_back(std::cos(2.0 + j * d + i));
+      variances.push_back(0.03 + 0.04 * ((j + 2 * i) % 3));
+    }
+  return rtk::GaussianMixture({1.0, 0.5, 2.0}, means, variances, d);
+}
+
+}  // namespace
+
+// n = 1: one tile of one row; 8: one full tile; 37: five tiles (a group of four, then one of 5
+// rows); 1053: many groups, the last of four tiles ending in 5 rows.
+TEST(fused_mala_start, same_bits_as_evaluate_segment_potential_and_to_tiles) {
+  const rtk::GaussianMixture paper = rtk::paper_target(), small = small_mixture();
+  for (size_t n : {1, 8, 37, 1053}) {
+    check_same_as_unfused<double>(paper, n);
+    check_same_as_unfused<float>(paper, n);
+    check_same_as_unfused<double>(small, n);
+    check_same_as_unfused<float>(small, n);
+  }
+}
+
+TEST(fused_mala_start, reports_a_non_finite_score_or_energy) {
+  const rtk::GaussianMixture m = rtk::paper_target();
+  const size_t n = 37;
+  const rtk::SegmentPotential pot = rtk::segment_potential(0.3);
+  std::vector<double> z = rows_of<double>(n, m.dim(), 0.1);
+  const std::vector<double> x = rows_of<double>(n, m.dim(), 2.0);
+  CHECK(!start_fused(m, n, 2, z, x, 0.4, pot).non_finite);
+  z[33 * m.dim() + 4] = INFINITY;  // in the last tile
+  CHECK(start_fused(m, n, 2, z, x, 0.4, pot).non_finite);
+  z[33 * m.dim() + 4] = 0.5;
+  z[3] = NAN;  // in the first
+  CHECK(start_fused(m, n, 2, z, x, 0.4, pot).non_finite);
+}
