@@ -1,7 +1,9 @@
 // Two oracles around the built-in mixture for the fused-kernel tests, one that hides it (every
 // step runs unfused) and one that counts the batched evaluations the samplers still ask of it,
-// a run of a plan with either, and the comparison of two runs' statistics.
+// a run of a plan with either, the comparison of two runs' statistics, and a small anisotropic
+// mixture.
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -9,6 +11,19 @@
 #include "rtk/targets/gaussian_mixture.h"
 
 namespace rtk_test {
+
+// A mixture in d = 7 (two Philox blocks, the second partial) with three components (fewer than
+// the dimensions) and anisotropic variances.
+inline rtk::GaussianMixture anisotropic_mixture_d7() {
+  const int d = 7;
+  std::vector<double> means, variances;
+  for (int j = 0; j < 3; ++j)
+    for (int i = 0; i < d; ++i) {
+      means.push_back(std::sin(1.0 + j * d + i));
+      variances.push_back(0.02 + 0.05 * ((j + i) % 4));
+    }
+  return rtk::GaussianMixture({1.0, 2.0, 0.5}, means, variances, d);
+}
 
 // The mixture as any other oracle: no built_in_mixture(), so every step runs unfused.
 template <class Real>

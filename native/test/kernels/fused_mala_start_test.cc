@@ -2,13 +2,14 @@
 // anchor, padding included) and the energy rows equal GaussianMixture::evaluate,
 // segment_potential_batch and to_tiles run in turn, bit for bit, in double and float, on any
 // thread count, for batches that end in a partial tile or a group of one to four tiles and for a
-// mixture with fewer components than dimensions; it reports a non-finite score or energy.
+// mixture with fewer components than dimensions (its scratch holds more tiles than the mixture's); it reports a non-finite score or energy.
 #include "rtk/kernels/fused_mala_start.h"
 
 #include <cmath>
 #include <vector>
 
 #include "check.h"
+#include "mixture_oracles.h"
 #include "rtk/kernels/tiled_layout.h"
 #include "rtk/targets/paper_target.h"
 #include "same_bits.h"
@@ -79,29 +80,17 @@ void check_same_as_unfused(const rtk::GaussianMixture& m, size_t n) {
   }
 }
 
-// d = 7 with three components: fewer mixture tiles than coordinates in each tile's scratch.
-rtk::GaussianMixture small_mixture() {
-  const int d = 7;
-  std::vector<double> means, variances;
-  for (int j = 0; j < 3; ++j)
-    for (int i = 0; i < d; ++i) {
-      means.push_back(std::cos(2.0 + j * d + i));
-      variances.push_back(0.03 + 0.04 * ((j + 2 * i) % 3));
-    }
-  return rtk::GaussianMixture({1.0, 0.5, 2.0}, means, variances, d);
-}
-
 }  // namespace
 
 // n = 1: one tile of one row; 8: one full tile; 37: five tiles (a group of four, then one of 5
 // rows); 1053: many groups, the last of four tiles ending in 5 rows.
 TEST(fused_mala_start, same_bits_as_evaluate_segment_potential_and_to_tiles) {
-  const rtk::GaussianMixture paper = rtk::paper_target(), small = small_mixture();
+  const rtk::GaussianMixture paper = rtk::paper_target(), aniso = rtk_test::anisotropic_mixture_d7();
   for (size_t n : {1, 8, 37, 1053}) {
     check_same_as_unfused<double>(paper, n);
     check_same_as_unfused<float>(paper, n);
-    check_same_as_unfused<double>(small, n);
-    check_same_as_unfused<float>(small, n);
+    check_same_as_unfused<double>(aniso, n);
+    check_same_as_unfused<float>(aniso, n);
   }
 }
 

@@ -1,10 +1,9 @@
 // fused_mala_step (kernels/fused_mala_step.h) and fused_mala_start (kernels/fused_mala_start.h):
-// whole RTK-MALA runs with the built-in mixture give the same bits and statistics fused as through
-// the unfused kernels (the mixture
-// behind an oracle that hides it), in double and float, on any thread count, with batches that
-// end in a partial tile or in a group of one to four tiles (tiles go four at a time), with
-// dimensions that end in a partial noise block, with a fixed or an adapted step size and with
-// the projection; the fused runs really take the fused path.
+// whole RTK-MALA runs with the built-in mixture give the same bits and statistics fused as
+// through the unfused kernels (the mixture behind an oracle that hides it), in double and float,
+// on any thread count, with batches that end in a partial tile or in a group of one to four tiles
+// (tiles go four at a time), with dimensions that end in a partial noise block, with a fixed or
+// an adapted step size and with the projection; the fused runs really take the fused path.
 #include "rtk/kernels/fused_mala_step.h"
 
 #include <cmath>
@@ -54,18 +53,6 @@ void check_fused_matches_unfused(const rtk::Plan& plan, const rtk::GaussianMixtu
   CHECK(accepted / steps < 0.95);
 }
 
-// A mixture in d = 7 (two Philox blocks, the second partial) with anisotropic variances.
-rtk::GaussianMixture anisotropic_mixture() {
-  const int d = 7;
-  std::vector<double> means, variances;
-  for (int j = 0; j < 3; ++j)
-    for (int i = 0; i < d; ++i) {
-      means.push_back(std::sin(1.0 + j * d + i));
-      variances.push_back(0.02 + 0.05 * ((j + i) % 4));
-    }
-  return rtk::GaussianMixture({1.0, 2.0, 0.5}, means, variances, d);
-}
-
 }  // namespace
 
 // n = 2101: three 1024-row reduction blocks, the last ending in a 5-row tile.
@@ -80,7 +67,7 @@ TEST(fused_mala_step, paper_target_same_bits_as_unfused_float) {
 }
 
 TEST(fused_mala_step, partial_noise_block_fixed_step_double_and_float) {
-  const rtk::GaussianMixture m = anisotropic_mixture();
+  const rtk::GaussianMixture m = rtk_test::anisotropic_mixture_d7();
   rtk::Plan plan = mala_plan(1003, 7);
   plan.step_size = 0.04;
   check_fused_matches_unfused<double>(plan, m);
