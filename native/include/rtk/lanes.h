@@ -67,6 +67,18 @@ inline void store_selected(unsigned bits, Lanes v, Real* values) {
   store_adjacent(out, values);
 }
 
+// Bit r set where lane r of the comparison result `set` (all ones or zero per lane) is set.
+template <class Mask>
+inline unsigned lane_bits(Mask set) {
+#if defined(__AVX512DQ__)
+  return _mm512_movepi64_mask(reinterpret_cast<__m512i>(set));
+#else
+  unsigned bits = 0;
+  for (int lane = 0; lane < kLanes; ++lane) bits |= set[lane] ? 1u << lane : 0u;
+  return bits;
+#endif
+}
+
 // visit(std::integral_constant<int, T>{}, row, last_rows) for a run-time T in 1..G.
 template <int G, class Visit>
 inline void visit_tiles_upto(int tiles, size_t row, int last_rows, Visit& visit) {

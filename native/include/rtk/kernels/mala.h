@@ -7,6 +7,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -119,11 +120,10 @@ __attribute__((noinline)) void mh_decisions_tiles(const Lanes* la, const Lanes* 
     const auto finite = (l == l) & (l != INFINITY) & (l != -INFINITY);
     const Lanes prob = finite ? (l >= 0 ? Lanes{} + 1.0 : exp_l) : Lanes{};
     const auto taken = finite & ((l >= 0) | (u[t] < prob));
-    unsigned take_bits = 0;
-    for (int lane = 0; lane < rows[t]; ++lane) {
-      *prob_sum += prob[lane];
-      take_bits |= taken[lane] ? 1u << lane : 0u;
-    }
+    double probs[kLanes];
+    std::memcpy(probs, &prob, sizeof probs);
+    for (int lane = 0; lane < rows[t]; ++lane) *prob_sum += probs[lane];
+    const unsigned take_bits = lane_bits(taken) & ((1u << rows[t]) - 1u);
     *count += static_cast<size_t>(__builtin_popcount(take_bits));
     take[t] = take_bits;
   }
