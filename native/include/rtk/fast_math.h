@@ -199,7 +199,7 @@ RTK_HD inline F sqrt_each_lane(F x) {
 // r sin(2 pi angle[b]) with r = sqrt(-2 ln radius[b]), for uniforms radius[b], angle[b] in (0, 1).
 // The B logs' series and the B sines' and cosines' polynomials run step by step in one loop:
 // 3B chains side by side instead of the logs' B and then the sines' and cosines' 2B (measured
-// apart, five pairs of 8 lanes: 204 -> 166 cycles). Each value's operations are those of
+// apart, five pairs of 8 lanes: 204 -> 164 cycles). Each value's operations are those of
 // log_each and sincos_2pi_each, so the bits are theirs whatever B.
 template <class F, class U, int B>
 RTK_HD inline void box_muller_each(const F* radius, const F* angle, F* out) {

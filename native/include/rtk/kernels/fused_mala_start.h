@@ -3,7 +3,8 @@
 // (rows) move into the tiled chain (tiled_layout.h) four tiles at a time, and the score and
 // energy at z (GaussianMixture::evaluate_lanes) and g(z) (segment_potential_particle) are
 // computed on the way. It is GaussianMixture::evaluate, segment_potential_batch and to_tiles in
-// turn, bit for bit (tested through whole runs), in one pass over the batch instead of six.
+// turn, bit for bit (tested directly and through whole runs), in one pass over the batch instead
+// of six.
 #pragma once
 #include <atomic>
 #include <cstddef>
