@@ -1,21 +1,22 @@
 // One sampling run: dispatches a resolved Plan to its sampler and returns the final batch.
 #pragma once
 #include <algorithm>
+#include <type_traits>
 
 #include "baselines.h"
+#include "buffer_use.h"
 #include "rtk.h"
 #include "run_context.h"
 #include "workspace.h"
 
 namespace rtk {
 
-// Runs the plan with the oracle on the executor `pool` (a ThreadPool, or the GPU's CudaExec,
-// whose oracle then evaluates device memory); writes n*d samples into host memory `out`.
+// sample with the Workspace buffers `use` (tests compare it with every buffer).
 template <class Real, class Exec>
-Stats sample(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunHooks& hooks, int nfe_budget,
-             Real* out) {
+Stats sample_with_buffers(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunHooks& hooks,
+                          int nfe_budget, Real* out, const BufferUse& use) {
   RunContext<Real, Exec> ctx(plan, oracle, pool, hooks, nfe_budget);
-  Workspace<Real, Exec> w(pool, plan.n, plan.d);
+  Workspace<Real, Exec> w(pool, plan.n, plan.d, use);
   switch (plan.sampler) {
     case SamplerKind::RtkMala:
     case SamplerKind::RtkMalaEs:
@@ -38,6 +39,17 @@ Stats sample(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunH
   }
   copy_to_host(pool, w.x.data(), ctx.values(), out);
   return ctx.stats;
+}
+
+// Runs the plan with the oracle on the executor `pool` (a ThreadPool, or the GPU's CudaExec,
+// whose oracle then evaluates device memory); writes n*d samples into host memory `out`. On the
+// CPU only the buffers the sampler's path uses are allocated (buffer_use); the GPU keeps all.
+template <class Real, class Exec>
+Stats sample(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunHooks& hooks, int nfe_budget,
+             Real* out) {
+  BufferUse use;
+  if constexpr (std::is_same_v<Exec, ThreadPool>) use = buffer_use(plan, oracle.built_in_mixture() != nullptr);
+  return sample_with_buffers(plan, oracle, pool, hooks, nfe_budget, out, use);
 }
 
 }  // namespace rtk

@@ -11,6 +11,21 @@
 
 namespace rtk {
 
+// Which of a Workspace's buffers a run allocates (x always; buffer_use in buffer_use.h says which
+// a sampler uses). The others stay empty: their data() is null.
+struct BufferUse {
+  bool z = true, score = true, grad_g = true, g = true, energy = true, z_prop = true, score_prop = true,
+       grad_g_prop = true, g_prop = true, aux = true, aux_score = true;
+
+  // x alone.
+  static BufferUse none() {
+    BufferUse u;
+    u.z = u.score = u.grad_g = u.g = u.energy = u.z_prop = u.score_prop = u.grad_g_prop = u.g_prop = u.aux =
+        u.aux_score = false;
+    return u;
+  }
+};
+
 template <class Real, class Exec = ThreadPool>
 struct Workspace {
   using Buffer = typename Exec::template Buffer<Real>;
@@ -19,10 +34,19 @@ struct Workspace {
   // On a ThreadPool the buffers are zeroed on the pool, each thread faulting in its own pages,
   // rather than by the allocating thread alone (with the samples' copy, 2-3% of a 2-thread
   // RTK-MALA run at n = 200,000). GPU buffers are not zeroed.
-  Workspace(Exec& exec, size_t n, int d)
-      : x(n * d), z(n * d), score(n * d), grad_g(n * d), g(n), energy(n), z_prop(tiled_size(n, d)),
-        score_prop(tiled_size(n, d)), grad_g_prop(tiled_size(n, d)), g_prop(tiled_size(n, 1)),
-        aux(tiled_size(n, d)), aux_score(n * d) {
+  Workspace(Exec& exec, size_t n, int d, const BufferUse& use = BufferUse{})
+      : x(n * d),
+        z(use.z ? n * d : 0),
+        score(use.score ? n * d : 0),
+        grad_g(use.grad_g ? n * d : 0),
+        g(use.g ? n : 0),
+        energy(use.energy ? n : 0),
+        z_prop(use.z_prop ? tiled_size(n, d) : 0),
+        score_prop(use.score_prop ? tiled_size(n, d) : 0),
+        grad_g_prop(use.grad_g_prop ? tiled_size(n, d) : 0),
+        g_prop(use.g_prop ? tiled_size(n, 1) : 0),
+        aux(use.aux ? tiled_size(n, d) : 0),
+        aux_score(use.aux_score ? n * d : 0) {
     if constexpr (std::is_same_v<Exec, ThreadPool>)
       for (Buffer* b : {&x, &z, &score, &grad_g, &g, &energy, &z_prop, &score_prop, &grad_g_prop, &g_prop, &aux,
                         &aux_score})
