@@ -52,14 +52,13 @@ inline void draw_tile_noise(const StreamId& noise, const StreamId& accept, uint6
   uniform_and_normals_lanes(accept, noise, first_particle, d, out.u, out.xi);
 }
 
-// One tile's scratch in a range of fused steps: grad g(z), the proposal z', score(z') and
-// grad g(z') (d tiles each), the mixture's K tiles, the energy at z', and the noise of the tile
-// now and of the tile kTileGroup ahead (each d tiles of normals and the MH uniforms).
+// One tile's scratch in a range of fused steps: grad g(z), the proposal z' and score(z') (d
+// tiles each), the mixture's K tiles, the energy at z', and the noise of the tile now and of
+// the tile kTileGroup ahead (each d tiles of normals and the MH uniforms).
 struct MalaTileWork {
   Lanes* grad_g;
   Lanes* z_prop;
   Lanes* score_prop;
-  Lanes* grad_g_prop;
   Lanes* lw;
   Lanes energy;  // at z'
   Lanes g_prop;  // g(z')
@@ -67,15 +66,14 @@ struct MalaTileWork {
 };
 
 // Tiles of scratch (Lanes) one MalaTileWork lays out (mala_tile_work); a range uses two.
-inline size_t fused_mala_work_tiles(const GaussianMixture& m) { return 6 * static_cast<size_t>(m.dim()) + m.components(); }
+inline size_t fused_mala_work_tiles(const GaussianMixture& m) { return 5 * static_cast<size_t>(m.dim()) + m.components(); }
 
 inline MalaTileWork mala_tile_work(Lanes* work, int d, size_t k) {
   MalaTileWork w{};
   w.grad_g = work;
   w.z_prop = w.grad_g + d;
   w.score_prop = w.z_prop + d;
-  w.grad_g_prop = w.score_prop + d;
-  w.lw = w.grad_g_prop + d;
+  w.lw = w.score_prop + d;
   w.now.xi = w.lw + k;
   w.next.xi = w.now.xi + d;
   return w;
@@ -97,28 +95,28 @@ inline void mala_tile_proposal(const SegmentPotential& pot, const MalaAcceptPara
 }
 
 // The log ratio of tile k once the score and energy at its proposal are in w: grad g(z') and
-// g(z') (segment_potential_particle, kept in w), then la (mala_log_ratio with the exact energy
-// difference, with the projection).
+// g(z') (segment_potential_particle; g(z') kept in w) and la (mala_log_ratio with the exact
+// energy difference, with the projection), in one pass over the coordinates: grad g(z') is used
+// where it is computed, never stored (bench/kernels, fused MALA step at n = 20,000, medians of
+// five alternating runs: 3.51 -> 3.38 ns per particle and dimension). Each sum still adds its
+// terms in coordinate order.
 template <class Real>
 inline Lanes mala_tile_log_ratio(const SegmentPotential& pot, const MalaAcceptParams& p, const TiledChain<Real>& c,
                                  size_t k, int d, MalaTileWork& w) {
   const size_t o = k * static_cast<size_t>(d) * kLanes;
-  Lanes quad = Lanes{};
+  Lanes quad = Lanes{}, forward = Lanes{}, backward = Lanes{}, step2 = Lanes{};
   for (int i = 0; i < d; ++i) {
     w.score_prop[i] = as_stored<Real>(w.score_prop[i]);
     const Lanes r = pot.decay * w.z_prop[i] - load_adjacent(c.anchor + o + i * kLanes);
     quad += r * r;
-    w.grad_g_prop[i] = as_stored<Real>(-w.score_prop[i] + pot.decay * r / pot.sigma2);
-  }
-  w.g_prop = as_stored<Real>(as_stored<Real>(w.energy) + quad / (2.0 * pot.sigma2));
-  Lanes forward = Lanes{}, backward = Lanes{}, step2 = Lanes{};
-  for (int i = 0; i < d; ++i) {
+    const Lanes grad_g_prop = as_stored<Real>(-w.score_prop[i] + pot.decay * r / pot.sigma2);
     const Lanes u = w.z_prop[i] - load_adjacent(c.z + o + i * kLanes);
-    const Lanes f = u + p.tau * w.grad_g[i], r = -u + p.tau * w.grad_g_prop[i];
+    const Lanes f = u + p.tau * w.grad_g[i], b = -u + p.tau * grad_g_prop;
     forward += f * f;
-    backward += r * r;
+    backward += b * b;
     step2 += u * u;
   }
+  w.g_prop = as_stored<Real>(as_stored<Real>(w.energy) + quad / (2.0 * pot.sigma2));
   const Lanes g_now = load_adjacent(c.g + k * kLanes);
   return step2 > p.projection_radius * p.projection_radius ? Lanes{} - INFINITY
                                                            : -(w.g_prop - g_now) + (forward - backward) / (4.0 * p.tau);
