@@ -137,7 +137,8 @@ inline void mala_tile_take(const TiledChain<Real>& c, size_t k, int d, unsigned 
 // Asks for the state of tiles k, ..., k + count - 1 (z, the score, the anchor and g) ahead of
 // its use: issued before a group's mixture for the next group, it has the mixture's time to
 // arrive (bench/kernels, n = 100,000: 4.36-4.53 -> 4.25-4.28 ns per particle and dimension; the
-// four-tile groups alone were slower there than pairs). Always inlined (prefetch_values).
+// four-tile groups alone were slower there than pairs), on batches whose state outgrows the
+// cache (prefetch_pays). Always inlined (prefetch_values).
 template <class Real>
 __attribute__((always_inline)) inline void prefetch_tiles(const TiledChain<Real>& c, size_t k, int count, int d) {
   const size_t o = k * static_cast<size_t>(d) * kLanes, values = static_cast<size_t>(count) * d * kLanes;
@@ -160,14 +161,14 @@ template <int T, class Real>
 inline void fused_mala_tiles(const GaussianMixture& m, const GaussianMixture::AtTime& at, const SegmentPotential& pot,
                              const MalaAcceptParams& p, const TiledChain<Real>& c, size_t k, int last_rows,
                              const StreamId& noise, const StreamId& accept, uint64_t first_particle, uint64_t end,
-                             MalaTileWork* w, double* prob_sum, size_t* count) {
+                             bool prefetch, MalaTileWork* w, double* prob_sum, size_t* count) {
   const int d = m.dim();
   GaussianMixture::LaneTile tiles[T];
   for (int t = 0; t < T; ++t) {
     mala_tile_proposal(pot, p, c, k + t, d, w[t]);
     tiles[t] = GaussianMixture::LaneTile{w[t].z_prop, w[t].score_prop, &w[t].energy, w[t].lw};
   }
-  if (first_particle + static_cast<uint64_t>(2 * T) * kLanes <= end) prefetch_tiles(c, k + T, T, d);
+  if (prefetch && first_particle + static_cast<uint64_t>(2 * T) * kLanes <= end) prefetch_tiles(c, k + T, T, d);
   m.evaluate_lanes<T>(at, tiles);
   Lanes la[T], u[T];
   int rows[T];
@@ -193,8 +194,10 @@ MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianM
                                const GaussianMixture::AtTime& at, const SegmentPotential& pot,
                                const MalaAcceptParams& p, const TiledChain<Real>& c, const StreamId& noise,
                                const StreamId& accept) {
+  const int d = m.dim();
+  // The state streamed: z, the score and the anchor (d values a row each) and g.
+  const bool prefetch = prefetch_pays(b.n * (3 * static_cast<size_t>(d) + 1) * sizeof(Real));
   return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, double* sum, size_t* count) {
-    const int d = m.dim();
     const size_t per_tile = fused_mala_work_tiles(m);
     Lanes* work = thread_scratch_tiles(kTileGroup * per_tile);
     MalaTileWork w[kTileGroup];
@@ -204,8 +207,8 @@ MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianM
       draw_tile_noise(noise, accept, first + t * kLanes, d, w[t].now);
     for_tile_groups<kTileGroup>(begin, end, [&](auto tiles, size_t row, int last_rows) {
       constexpr int T = decltype(tiles)::value;
-      fused_mala_tiles<T>(m, at, pot, p, c, row / kLanes, last_rows, noise, accept, b.particle_offset + row, last, w,
-                          sum, count);
+      fused_mala_tiles<T>(m, at, pot, p, c, row / kLanes, last_rows, noise, accept, b.particle_offset + row, last,
+                          prefetch, w, sum, count);
       for (MalaTileWork& t : w) std::swap(t.now, t.next);
     });
   });

@@ -93,14 +93,15 @@ NonFinite fused_score_step(ThreadPool& pool, const Batch& b, const GaussianMixtu
                            const GaussianMixture::AtTime& at, const ScoreStep& c, Real* x_tiles,
                            const StreamId& noise) {
   constexpr size_t block = 1024;  // rows; a multiple of kLanes
+  const bool prefetch = prefetch_pays(b.n * static_cast<size_t>(b.d) * sizeof(Real));
   return first_over_blocks(pool, b.n, block, [&](size_t begin, size_t end) {
     Lanes* work = thread_scratch_tiles(kTileGroup * fused_score_work_tiles(m));
     NonFinite first;
     for_tile_groups<kTileGroup>(begin, end, [&](auto tiles, size_t row, int last_rows) {
       constexpr int T = decltype(tiles)::value;
-      // The next group's x, on its way while this group's mixture runs.
+      // The next group's x, on its way while this group's mixture runs (prefetch_pays).
       const size_t group_values = static_cast<size_t>(T) * kLanes * b.d;
-      if (row + 2 * T * kLanes <= end) prefetch_values(x_tiles + row * b.d + group_values, group_values);
+      if (prefetch && row + 2 * T * kLanes <= end) prefetch_values(x_tiles + row * b.d + group_values, group_values);
       const NonFinite bad =
           fused_score_tiles<T>(m, at, c, x_tiles, row / kLanes, last_rows, noise, b.particle_offset + row, work);
       if (bad.found && !first.found) first = bad;
