@@ -1,6 +1,7 @@
 // fused_mala_start (kernels/fused_mala_start.h): the tiled chain it writes (z, score, g, the
 // anchor, padding included) and the energy rows equal GaussianMixture::evaluate,
-// segment_potential_batch and to_tiles run in turn, bit for bit, in double and float, on any
+// segment_potential_batch and to_tiles run in turn (after score_step when it computes a
+// noiseless warm start on the way in), bit for bit, in double and float, on any
 // thread count, for batches that end in a partial tile or a group of one to four tiles and for a
 // mixture with fewer components than dimensions (its scratch holds more tiles than the mixture's); it reports a non-finite score or energy.
 #include "rtk/kernels/fused_mala_start.h"
@@ -31,7 +32,7 @@ struct Start {
 };
 
 template <class Real>
-Start<Real> start_fused(const rtk::GaussianMixture& m, size_t n, int threads, const std::vector<Real>& z,
+Start<Real> start_fused(const rtk::GaussianMixture& m, size_t n, int threads, const rtk::StartRows<Real>& from,
                         const std::vector<Real>& x, double t, const rtk::SegmentPotential& pot) {
   const int d = m.dim();
   rtk::ThreadPool pool(threads);
@@ -40,9 +41,15 @@ Start<Real> start_fused(const rtk::GaussianMixture& m, size_t n, int threads, co
                 std::vector<Real>(n)};
   const rtk::TiledChain<Real> c{s.z.data(), s.g.data(), s.score.data(), s.anchor.data()};
   const rtk::GaussianMixture::AtTime at = m.at_time(t);
-  s.non_finite = rtk::fused_mala_start(pool, rtk::Batch{n, d, 0}, m, at, pot, z.data(), x.data(), s.anchor.data(),
-                                       c, s.energy.data());
+  s.non_finite = rtk::fused_mala_start(pool, rtk::Batch{n, d, 0}, m, at, pot, from, x.data(), s.anchor.data(), c,
+                                       s.energy.data());
   return s;
+}
+
+template <class Real>
+Start<Real> start_fused(const rtk::GaussianMixture& m, size_t n, int threads, const std::vector<Real>& z,
+                        const std::vector<Real>& x, double t, const rtk::SegmentPotential& pot) {
+  return start_fused(m, n, threads, rtk::StartRows<Real>{z.data(), nullptr, rtk::ScoreStep{}}, x, t, pot);
 }
 
 template <class Real>
@@ -64,19 +71,33 @@ Start<Real> start_unfused(const rtk::GaussianMixture& m, size_t n, const std::ve
 }
 
 template <class Real>
+void check_same_bits(const Start<Real>& got, const Start<Real>& want) {
+  CHECK(rtk_test::same_bits(got.z, want.z));
+  CHECK(rtk_test::same_bits(got.score, want.score));
+  CHECK(rtk_test::same_bits(got.g, want.g));
+  CHECK(rtk_test::same_bits(got.anchor, want.anchor));
+  CHECK(rtk_test::same_bits(got.energy, want.energy));
+  CHECK(!got.non_finite);
+}
+
+template <class Real>
 void check_same_as_unfused(const rtk::GaussianMixture& m, size_t n) {
   const double t = 0.4;
   const rtk::SegmentPotential pot = rtk::segment_potential(0.3);
   const std::vector<Real> z = rows_of<Real>(n, m.dim(), 0.1), x = rows_of<Real>(n, m.dim(), 2.0);
   const Start<Real> want = start_unfused(m, n, z, x, t, pot);
+  // The warm start computed on the way in: score_step (Tweedie's coefficients) first, unfused.
+  const std::vector<Real> score_x = rows_of<Real>(n, m.dim(), 3.0);
+  const rtk::ScoreStep tweedie = rtk::tweedie_coefficients(0.3);
+  std::vector<Real> z_warm(n * m.dim());
+  rtk::ThreadPool pool(1);
+  rtk::score_step(pool, rtk::Batch{n, m.dim(), 0}, tweedie, x.data(), score_x.data(), z_warm.data(),
+                  rtk::StreamId{1, 0, 0, rtk::Purpose::WarmStart});
+  const Start<Real> want_warm = start_unfused(m, n, z_warm, x, t, pot);
   for (int threads : {1, 3}) {
-    const Start<Real> got = start_fused(m, n, threads, z, x, t, pot);
-    CHECK(rtk_test::same_bits(got.z, want.z));
-    CHECK(rtk_test::same_bits(got.score, want.score));
-    CHECK(rtk_test::same_bits(got.g, want.g));
-    CHECK(rtk_test::same_bits(got.anchor, want.anchor));
-    CHECK(rtk_test::same_bits(got.energy, want.energy));
-    CHECK(!got.non_finite);
+    check_same_bits(start_fused(m, n, threads, rtk::StartRows<Real>{nullptr, score_x.data(), tweedie}, x, t, pot),
+                    want_warm);
+    check_same_bits(start_fused(m, n, threads, z, x, t, pot), want);
   }
 }
 

@@ -4,7 +4,9 @@
 // energy at z (GaussianMixture::evaluate_lanes) and g(z) (segment_potential_particle) are
 // computed on the way. It is GaussianMixture::evaluate, segment_potential_batch and to_tiles in
 // turn, bit for bit (tested directly and through whole runs), in one pass over the batch instead
-// of six.
+// of six. A noiseless warm start (Tweedie, DDIM: score_step with cn = 0) can be computed on the
+// way in too, from the rows of x and of score(x) (rtk-math.md "Warm start"), which saves
+// score_step's pass over the batch.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -14,6 +16,7 @@
 #include "../targets/gaussian_mixture.h"
 #include "../thread_pool.h"
 #include "fused_mala_step.h"
+#include "score_step.h"
 #include "segment_potential.h"
 
 namespace rtk {
@@ -26,23 +29,41 @@ inline size_t fused_mala_start_work_tiles(const GaussianMixture& m) {
   return 3 * static_cast<size_t>(m.dim()) + m.components();
 }
 
+// Where a chain's start z comes from: its rows z_rows, or, when score_rows is set, the warm
+// start z = warm.cx x + warm.cs score(x) (score_step with warm.cn = 0) from the rows of the
+// anchor x and of its score.
+template <class Real>
+struct StartRows {
+  const Real* z_rows;
+  const Real* score_rows;
+  ScoreStep warm;
+};
+
 // T tiles (1 to kTileGroup) from tile k, the last with last_rows real rows: z and the anchor
 // move in, the score, the energy (also into energy_rows, one value per real row) and g at z
 // are computed. Lanes past the last row repeat it, as to_tiles pads. probe collects v - v of
 // every score and energy value: 0 where finite, NaN otherwise.
 template <int T, class Real>
 inline void fused_mala_start_tiles(const GaussianMixture& m, const GaussianMixture::AtTime& at,
-                                   const SegmentPotential& pot, const Real* z_rows, const Real* x_rows, Real* anchor,
-                                   const TiledChain<Real>& c, Real* energy_rows, size_t k, int last_rows, Lanes* work,
-                                   Lanes& probe) {
+                                   const SegmentPotential& pot, const StartRows<Real>& from, const Real* x_rows,
+                                   Real* anchor, const TiledChain<Real>& c, Real* energy_rows, size_t k, int last_rows,
+                                   Lanes* work, Lanes& probe) {
   const int d = m.dim();
   const size_t per_tile = fused_mala_start_work_tiles(m);
   GaussianMixture::LaneTile tiles[T];
   Lanes energy[T];
   for (int t = 0; t < T; ++t) {
-    Lanes* zt = work + t * per_tile;
+    Lanes* zt = work + t * per_tile;  // d tiles: z; then the score, then the anchor, then K tiles
     const size_t first_row = (k + t) * kLanes;
-    load_transposed(z_rows + first_row * d, t + 1 < T ? kLanes : last_rows, d, zt);
+    const int rows = t + 1 < T ? kLanes : last_rows;
+    if (from.score_rows) {
+      Lanes* xt = zt + 2 * d;
+      load_transposed(x_rows + first_row * d, rows, d, xt);
+      load_transposed(from.score_rows + first_row * d, rows, d, zt);
+      for (int i = 0; i < d; ++i) zt[i] = as_stored<Real>(from.warm.cx * xt[i] + from.warm.cs * zt[i]);
+    } else {
+      load_transposed(from.z_rows + first_row * d, rows, d, zt);
+    }
     tiles[t] = GaussianMixture::LaneTile{zt, zt + d, &energy[t], zt + 3 * d};
   }
   m.evaluate_lanes<T>(at, tiles);
@@ -50,7 +71,7 @@ inline void fused_mala_start_tiles(const GaussianMixture& m, const GaussianMixtu
     const int rows = t + 1 < T ? kLanes : last_rows;
     const size_t first_row = (k + t) * kLanes, o = (k + t) * static_cast<size_t>(d) * kLanes;
     Lanes* xt = tiles[t].score + d;
-    load_transposed(x_rows + first_row * d, rows, d, xt);
+    if (!from.score_rows) load_transposed(x_rows + first_row * d, rows, d, xt);
     Lanes quad = Lanes{};
     for (int i = 0; i < d; ++i) {
       const Lanes score = as_stored<Real>(tiles[t].score[i]);
@@ -68,12 +89,13 @@ inline void fused_mala_start_tiles(const GaussianMixture& m, const GaussianMixtu
   }
 }
 
-// The batched start at the parameters `at` of p_t: z_rows and x_rows (n x d) into c.z and
-// anchor, the score and g at z into c.score and c.g, the energy into energy_rows (n). Returns
-// whether any score or energy value is not finite (the caller then names the first).
+// The batched start at the parameters `at` of p_t: z (from its rows or the warm start, `from`)
+// and x_rows (n x d) into c.z and anchor, the score and g at z into c.score and c.g, the energy
+// into energy_rows (n). Returns whether any score or energy value is not finite (the caller then
+// names the first).
 template <class Real>
 bool fused_mala_start(ThreadPool& pool, const Batch& b, const GaussianMixture& m, const GaussianMixture::AtTime& at,
-                      const SegmentPotential& pot, const Real* z_rows, const Real* x_rows, Real* anchor,
+                      const SegmentPotential& pot, const StartRows<Real>& from, const Real* x_rows, Real* anchor,
                       const TiledChain<Real>& c, Real* energy_rows) {
   const size_t tile_count = (b.n + kLanes - 1) / kLanes;
   std::atomic<bool> non_finite{false};
@@ -83,7 +105,7 @@ bool fused_mala_start(ThreadPool& pool, const Batch& b, const GaussianMixture& m
     const size_t last = end * kLanes < b.n ? end * kLanes : b.n;
     for_tile_groups<kTileGroup>(begin * kLanes, last, [&](auto tiles, size_t row, int last_rows) {
       constexpr int T = decltype(tiles)::value;
-      fused_mala_start_tiles<T>(m, at, pot, z_rows, x_rows, anchor, c, energy_rows, row / kLanes, last_rows, work,
+      fused_mala_start_tiles<T>(m, at, pot, from, x_rows, anchor, c, energy_rows, row / kLanes, last_rows, work,
                                 probe);
     });
     for (int lane = 0; lane < kLanes; ++lane)

@@ -128,17 +128,19 @@ size_t fused_inner_mala(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Threa
 }
 
 // mala_chain's fused chain: its start is evaluated on the way into the tiled layout
-// (fused_mala_start), then the steps.
+// (fused_mala_start), then the steps. With `warm` set, w.z is not yet the warm start: the start
+// computes it from w.x and its score in w.score (a noiseless warm start, *warm).
 template <class Real>
 size_t fused_mala_chain(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
                         int segment, int segments, const SegmentPotential& pot, double t, int steps, double& tau,
-                        SegmentStats& seg) {
+                        SegmentStats& seg, const ScoreStep* warm) {
   const Batch& b = ctx.batch;
   static thread_local GaussianMixture::AtTime at;
   m.at_time(t, at);
   ctx.count_evaluation(true);
-  if (fused_mala_start(ctx.pool, b, m, at, pot, w.z.data(), w.x.data(), w.aux.data(), tiled_chain(w),
-                       w.energy.data())) {
+  const StartRows<Real> from = warm ? StartRows<Real>{nullptr, w.score.data(), *warm}
+                                    : StartRows<Real>{w.z.data(), nullptr, ScoreStep{}};
+  if (fused_mala_start(ctx.pool, b, m, at, pot, from, w.x.data(), w.aux.data(), tiled_chain(w), w.energy.data())) {
     // Name the first non-finite value in row order, as the unfused start does.
     from_tiles(ctx.pool, b.n, b.d, tiled_chain(w).score, w.score.data());
     require_finite_start(ctx, w, true, segment, t);
@@ -175,16 +177,27 @@ void inner_mala(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segme
   seg.accept_rate = accept_rate(accepted, b.n, steps);
 }
 
+// Whether mala_chain runs the fused chain: on the CPU with the built-in mixture and the exact
+// energy.
+template <class Real, class Exec>
+bool fused_mala_chain_runs(const RunContext<Real, Exec>& ctx, bool exact_energy) {
+  return std::is_same_v<Exec, ThreadPool> && exact_energy && ctx.built_in_mixture() != nullptr;
+}
+
 // A segment's MALA chain from its warm start in w.z (anchor w.x, time t): the score (and energy,
 // when exact) at z, then inner_mala. On the CPU with the built-in mixture and the exact energy,
 // the start is evaluated on the way into the fused chain's tiled layout (fused_mala_start)
-// instead: the same bits, one pass over the batch instead of six.
+// instead: the same bits, one pass over the batch instead of six. `warm` (only where the fused
+// chain runs, fused_mala_chain_runs): w.z is not yet the warm start, the chain's start computes
+// it (fused_mala_chain).
 template <class Real, class Exec>
 void mala_chain(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments,
-                const SegmentPotential& pot, double t, int steps, bool exact_energy, double& tau, SegmentStats& seg) {
+                const SegmentPotential& pot, double t, int steps, bool exact_energy, double& tau, SegmentStats& seg,
+                const ScoreStep* warm = nullptr) {
   if constexpr (std::is_same_v<Exec, ThreadPool>) {
-    if (const GaussianMixture* mixture = exact_energy ? ctx.built_in_mixture() : nullptr) {
-      const size_t accepted = fused_mala_chain(ctx, w, *mixture, segment, segments, pot, t, steps, tau, seg);
+    if (fused_mala_chain_runs(ctx, exact_energy)) {
+      const size_t accepted =
+          fused_mala_chain(ctx, w, *ctx.built_in_mixture(), segment, segments, pot, t, steps, tau, seg, warm);
       seg.accept_rate = accept_rate(accepted, ctx.batch.n, steps);
       return;
     }

@@ -25,8 +25,30 @@ void draw_initial(RunContext<Real, Exec>& ctx, Real* x) {
   fill_normals_batch(ctx.pool, ctx.batch, StreamId{ctx.plan.seed, 0, 0, Purpose::Init}, x);
 }
 
+// The warm start's step z = cx x + cs score(x, t_start) + cn xi from t_start to t (rtk-math.md,
+// "Warm start"), for the kinds that use the score (not Gaussian).
+inline ScoreStep warm_start_step(WarmStart kind, double t_start, double t) {
+  if (kind == WarmStart::Tweedie) {
+    // z = e^eta (x + sigma2 score(x, t_k)), the posterior mean E[X_t | X_{t_k} = x].
+    const double eta = t_start - t, sigma2 = -std::expm1(-2.0 * eta), scale = std::exp(eta);
+    return ScoreStep{scale, scale * sigma2, 0.0};
+  }
+  // One DDIM (probability-flow) step is deterministic, so a chain of them carries the mode
+  // weights as the flow does.
+  return kind == WarmStart::Ddpm ? ddpm_coefficients(t_start, t) : ddim_coefficients(t_start, t);
+}
+
+// score(w.x, t_start) into w.score for a warm start, unless `score_cached` says w.score already
+// holds it (the previous MALA chain's).
+template <class Real, class Exec>
+void warm_start_score(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, double t_start,
+                      bool score_cached) {
+  if (score_cached) return;
+  ctx.evaluate(w.x.data(), t_start, w.score.data(), nullptr);
+  ctx.require_finite(w.score.data(), ctx.values(), "the score", segment, -1, t_start);
+}
+
 // The warm start z of segment k from the anchor w.x at t_start (rtk-math.md, "Warm start").
-// `score_cached` says w.score already holds score(w.x, t_start) (the previous MALA chain's).
 template <class Real, class Exec>
 void warm_start(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, WarmStart kind, int segment,
                 double t_start, double t, bool score_cached) {
@@ -39,22 +61,8 @@ void warm_start(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, WarmStart
     score_step(ctx.pool, ctx.batch, c, w.x.data(), w.x.data(), w.z.data(), noise);
     return;
   }
-  if (!score_cached) {
-    ctx.evaluate(w.x.data(), t_start, w.score.data(), nullptr);
-    ctx.require_finite(w.score.data(), ctx.values(), "the score", segment, -1, t_start);
-  }
-  if (kind == WarmStart::Tweedie) {
-    // z = e^eta (x + sigma2 score(x, t_k)), the posterior mean E[X_t | X_{t_k} = x].
-    const double sigma2 = -std::expm1(-2.0 * eta), scale = std::exp(eta);
-    score_step(ctx.pool, ctx.batch, ScoreStep{scale, scale * sigma2, 0.0}, w.x.data(), w.score.data(), w.z.data(),
-               noise);
-  } else if (kind == WarmStart::Ddpm) {
-    score_step(ctx.pool, ctx.batch, ddpm_coefficients(t_start, t), w.x.data(), w.score.data(), w.z.data(), noise);
-  } else {
-    // One DDIM (probability-flow) step: deterministic, so a chain of them carries the mode
-    // weights as the flow does.
-    score_step(ctx.pool, ctx.batch, ddim_coefficients(t_start, t), w.x.data(), w.score.data(), w.z.data(), noise);
-  }
+  warm_start_score(ctx, w, segment, t_start, score_cached);
+  score_step(ctx.pool, ctx.batch, warm_start_step(kind, t_start, t), w.x.data(), w.score.data(), w.z.data(), noise);
 }
 
 // The first MALA step size of a run: d^{-1/3} / L with L the smoothness bound of g (MALA's
@@ -104,14 +112,22 @@ void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
     SegmentStats seg = step_stats(t_start, t, plan.steps[k]);
     ctx.checkpoint(k, segments, 0, seg.steps);
     const WarmStart kind = plan.warm_starts.empty() ? WarmStart::Gaussian : plan.warm_starts.at(k);
-    warm_start(ctx, w, kind, k, t_start, t, score_cached);
+    // A noiseless warm start (Tweedie, DDIM) into a fused MALA chain is computed by the chain's
+    // start (fused_mala_start), on its way into the tiled layout.
+    const ScoreStep step = kind == WarmStart::Gaussian ? ScoreStep{} : warm_start_step(kind, t_start, t);
+    const bool warm_in_chain = mala && seg.steps > 0 && kind != WarmStart::Gaussian && step.cn == 0.0 &&
+                               fused_mala_chain_runs(ctx, exact_energy);
+    if (warm_in_chain)
+      warm_start_score(ctx, w, k, t_start, score_cached);
+    else
+      warm_start(ctx, w, kind, k, t_start, t, score_cached);
     const SegmentPotential pot = segment_potential(eta);
     const double bound = potential_smoothness_bound(t, eta);
     if (seg.steps == 0) {
       // The warm start alone (e.g. a DDPM step: the Gaussian-kernel RTK segment).
     } else if (mala) {
       if (!(tau > 0)) tau = initial_mala_step(t, eta, plan.d);
-      mala_chain(ctx, w, k, segments, pot, t, seg.steps, exact_energy, tau, seg);
+      mala_chain(ctx, w, k, segments, pot, t, seg.steps, exact_energy, tau, seg, warm_in_chain ? &step : nullptr);
     } else {
       if (!(curvature > 0) || !std::isfinite(curvature)) curvature = std::isfinite(bound) ? bound : 1.0 / eta;
       curvature = std::min(curvature, bound);
