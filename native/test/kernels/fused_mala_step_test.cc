@@ -96,3 +96,14 @@ TEST(fused_mala_step, projection_same_bits_as_unfused) {
   const rtk_test::MixtureRun<double> free = rtk_test::run_mixture<double>(plan, m, 2, true);
   CHECK(projected.stats.segments.back().accept_rate < free.stats.segments.back().accept_rate - 0.2);
 }
+
+// The warm starts the chain's start computes (Tweedie, above, and DDIM) and those it does not
+// (Gaussian, DDPM: score_step with noise), each with the unfused path's bits.
+TEST(fused_mala_step, every_warm_start_same_bits_as_unfused) {
+  const rtk::GaussianMixture m = rtk::paper_target();
+  for (rtk::WarmStart start : {rtk::WarmStart::Ddim, rtk::WarmStart::Ddpm, rtk::WarmStart::Gaussian}) {
+    rtk::Plan plan = mala_plan(1003, 10);
+    plan.warm_starts.assign(4, start);
+    check_fused_matches_unfused<double>(plan, m);
+  }
+}
