@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <type_traits>
 
 #include "../kernels/fused_mala_start.h"
@@ -202,6 +203,7 @@ void mala_chain(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segme
       return;
     }
   }
+  if (warm) throw std::logic_error("mala_chain: a warm start left to the chain's start needs the fused chain");
   ctx.evaluate(w.z.data(), t, w.score.data(), exact_energy ? w.energy.data() : nullptr);
   require_finite_start(ctx, w, exact_energy, segment, t);
   inner_mala(ctx, w, segment, segments, pot, t, steps, exact_energy, tau, seg);
