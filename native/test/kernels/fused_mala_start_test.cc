@@ -1,9 +1,10 @@
 // fused_mala_start (kernels/fused_mala_start.h): the tiled chain it writes (z, score, g, the
 // anchor, padding included) and the energy rows equal GaussianMixture::evaluate,
 // segment_potential_batch and to_tiles run in turn (after score_step when it computes a
-// noiseless warm start on the way in), bit for bit, in double and float, on any
-// thread count, for batches that end in a partial tile or a group of one to four tiles and for a
-// mixture with fewer components than dimensions (its scratch holds more tiles than the mixture's); it reports a non-finite score or energy.
+// noiseless warm start on the way in, from rows or from the tiles a previous chain left), bit
+// for bit, in double and float, on any thread count, for batches that end in a partial tile or a
+// group of one to four tiles and for a mixture with fewer components than dimensions (its
+// scratch holds more tiles than the mixture's); it reports a non-finite score or energy.
 #include "rtk/kernels/fused_mala_start.h"
 
 #include <cmath>
@@ -31,14 +32,21 @@ struct Start {
   bool non_finite = false;
 };
 
+// With `tiled` (StartFrom with neither rows set), the anchor x and score_x start in the chain's
+// tiles, as the previous segment's chain leaves them.
 template <class Real>
-Start<Real> start_fused(const rtk::GaussianMixture& m, size_t n, int threads, const rtk::StartRows<Real>& from,
-                        const std::vector<Real>& x, double t, const rtk::SegmentPotential& pot) {
+Start<Real> start_fused(const rtk::GaussianMixture& m, size_t n, int threads, const rtk::StartFrom<Real>& from,
+                        const std::vector<Real>& x, double t, const rtk::SegmentPotential& pot,
+                        const std::vector<Real>* score_x = nullptr) {
   const int d = m.dim();
   rtk::ThreadPool pool(threads);
   Start<Real> s{std::vector<Real>(rtk::tiled_size(n, d)), std::vector<Real>(rtk::tiled_size(n, d)),
                 std::vector<Real>(rtk::tiled_size(n, 1)), std::vector<Real>(rtk::tiled_size(n, d)),
                 std::vector<Real>(n)};
+  if (score_x) {
+    rtk::to_tiles(pool, n, d, x.data(), s.anchor.data());
+    rtk::to_tiles(pool, n, d, score_x->data(), s.score.data());
+  }
   const rtk::TiledChain<Real> c{s.z.data(), s.g.data(), s.score.data(), s.anchor.data()};
   const rtk::GaussianMixture::AtTime at = m.at_time(t);
   s.non_finite = rtk::fused_mala_start(pool, rtk::Batch{n, d, 0}, m, at, pot, from, x.data(), s.anchor.data(), c,
@@ -49,7 +57,7 @@ Start<Real> start_fused(const rtk::GaussianMixture& m, size_t n, int threads, co
 template <class Real>
 Start<Real> start_fused(const rtk::GaussianMixture& m, size_t n, int threads, const std::vector<Real>& z,
                         const std::vector<Real>& x, double t, const rtk::SegmentPotential& pot) {
-  return start_fused(m, n, threads, rtk::StartRows<Real>{z.data(), nullptr, rtk::ScoreStep{}}, x, t, pot);
+  return start_fused(m, n, threads, rtk::StartFrom<Real>{z.data(), nullptr, rtk::ScoreStep{}}, x, t, pot);
 }
 
 template <class Real>
@@ -95,8 +103,10 @@ void check_same_as_unfused(const rtk::GaussianMixture& m, size_t n) {
                   rtk::StreamId{1, 0, 0, rtk::Purpose::WarmStart});
   const Start<Real> want_warm = start_unfused(m, n, z_warm, x, t, pot);
   for (int threads : {1, 3}) {
-    check_same_bits(start_fused(m, n, threads, rtk::StartRows<Real>{nullptr, score_x.data(), tweedie}, x, t, pot),
+    check_same_bits(start_fused(m, n, threads, rtk::StartFrom<Real>{nullptr, score_x.data(), tweedie}, x, t, pot),
                     want_warm);
+    check_same_bits(
+        start_fused(m, n, threads, rtk::StartFrom<Real>{nullptr, nullptr, tweedie}, x, t, pot, &score_x), want_warm);
     check_same_bits(start_fused(m, n, threads, z, x, t, pot), want);
   }
 }

@@ -29,11 +29,12 @@ inline size_t fused_mala_start_work_tiles(const GaussianMixture& m) {
   return 3 * static_cast<size_t>(m.dim()) + m.components();
 }
 
-// Where a chain's start z comes from: its rows z_rows, or, when score_rows is set, the warm
-// start z = warm.cx x + warm.cs score(x) (score_step with warm.cn = 0) from the rows of the
-// anchor x and of its score.
+// Where a chain's start z comes from: its rows z_rows; or, when score_rows is set instead, the
+// warm start z = warm.cx x + warm.cs score(x) (score_step with warm.cn = 0) from the rows of the
+// anchor x and of its score; or, when neither is set, the same warm start from the anchor's tiles
+// and the score's tiles (the chain's c.score), where the previous segment's chain left them.
 template <class Real>
-struct StartRows {
+struct StartFrom {
   const Real* z_rows;
   const Real* score_rows;
   ScoreStep warm;
@@ -41,11 +42,12 @@ struct StartRows {
 
 // T tiles (1 to kTileGroup) from tile k, the last with last_rows real rows: z and the anchor
 // move in, the score, the energy (also into energy_rows, one value per real row) and g at z
-// are computed. Lanes past the last row repeat it, as to_tiles pads. probe collects v - v of
-// every score and energy value: 0 where finite, NaN otherwise.
+// are computed. Lanes past the last row repeat it, as to_tiles pads (from the tiles: the finite
+// padding the previous chain left, which no row reads). probe collects v - v of every score and
+// energy value: 0 where finite, NaN otherwise.
 template <int T, class Real>
 inline void fused_mala_start_tiles(const GaussianMixture& m, const GaussianMixture::AtTime& at,
-                                   const SegmentPotential& pot, const StartRows<Real>& from, const Real* x_rows,
+                                   const SegmentPotential& pot, const StartFrom<Real>& from, const Real* x_rows,
                                    Real* anchor, const TiledChain<Real>& c, Real* energy_rows, size_t k, int last_rows,
                                    Lanes* work, Lanes& probe) {
   const int d = m.dim();
@@ -54,15 +56,20 @@ inline void fused_mala_start_tiles(const GaussianMixture& m, const GaussianMixtu
   Lanes energy[T];
   for (int t = 0; t < T; ++t) {
     Lanes* zt = work + t * per_tile;  // d tiles: z; then the score, then the anchor, then K tiles
-    const size_t first_row = (k + t) * kLanes;
+    const size_t first_row = (k + t) * kLanes, o = (k + t) * static_cast<size_t>(d) * kLanes;
     const int rows = t + 1 < T ? kLanes : last_rows;
-    if (from.score_rows) {
-      Lanes* xt = zt + 2 * d;
+    Lanes* xt = zt + 2 * d;
+    if (from.z_rows) {
+      load_transposed(from.z_rows + first_row * d, rows, d, zt);
+    } else if (from.score_rows) {
       load_transposed(x_rows + first_row * d, rows, d, xt);
       load_transposed(from.score_rows + first_row * d, rows, d, zt);
       for (int i = 0; i < d; ++i) zt[i] = as_stored<Real>(from.warm.cx * xt[i] + from.warm.cs * zt[i]);
     } else {
-      load_transposed(from.z_rows + first_row * d, rows, d, zt);
+      for (int i = 0; i < d; ++i) {
+        xt[i] = load_adjacent(anchor + o + i * kLanes);
+        zt[i] = as_stored<Real>(from.warm.cx * xt[i] + from.warm.cs * load_adjacent(c.score + o + i * kLanes));
+      }
     }
     tiles[t] = GaussianMixture::LaneTile{zt, zt + d, &energy[t], zt + 3 * d};
   }
@@ -74,7 +81,8 @@ inline void fused_mala_start_tiles(const GaussianMixture& m, const GaussianMixtu
     const int rows = t + 1 < T ? kLanes : last_rows;
     const size_t first_row = (k + t) * kLanes, o = (k + t) * static_cast<size_t>(d) * kLanes;
     Lanes* xt = tiles[t].score + d;
-    if (!from.score_rows) load_transposed(x_rows + first_row * d, rows, d, xt);
+    if (from.z_rows) load_transposed(x_rows + first_row * d, rows, d, xt);
+    const bool anchor_from_rows = from.z_rows || from.score_rows;
     Lanes quad = Lanes{};
     for (int i = 0; i < d; ++i) {
       const Lanes score = as_stored<Real>(tiles[t].score[i]);
@@ -83,7 +91,7 @@ inline void fused_mala_start_tiles(const GaussianMixture& m, const GaussianMixtu
       sum += score - score;
       store_adjacent(tiles[t].xt[i], c.z + o + i * kLanes);
       store_adjacent(score, c.score + o + i * kLanes);
-      store_adjacent(xt[i], anchor + o + i * kLanes);
+      if (anchor_from_rows) store_adjacent(xt[i], anchor + o + i * kLanes);
     }
     const Lanes e = as_stored<Real>(energy[t]);
     sum += e - e;
@@ -94,12 +102,12 @@ inline void fused_mala_start_tiles(const GaussianMixture& m, const GaussianMixtu
 }
 
 // The batched start at the parameters `at` of p_t: z (from its rows or the warm start, `from`)
-// and x_rows (n x d) into c.z and anchor, the score and g at z into c.score and c.g, the energy
-// into energy_rows (n). Returns whether any score or energy value is not finite (the caller then
-// names the first).
+// and x_rows (n x d; unused when the anchor is already in its tiles) into c.z and anchor, the
+// score and g at z into c.score and c.g, the energy into energy_rows (n). Returns whether any
+// score or energy value is not finite (the caller then names the first).
 template <class Real>
 bool fused_mala_start(ThreadPool& pool, const Batch& b, const GaussianMixture& m, const GaussianMixture::AtTime& at,
-                      const SegmentPotential& pot, const StartRows<Real>& from, const Real* x_rows, Real* anchor,
+                      const SegmentPotential& pot, const StartFrom<Real>& from, const Real* x_rows, Real* anchor,
                       const TiledChain<Real>& c, Real* energy_rows) {
   const size_t tile_count = (b.n + kLanes - 1) / kLanes;
   std::atomic<bool> non_finite{false};

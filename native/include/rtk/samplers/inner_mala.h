@@ -90,8 +90,8 @@ TiledChain<Real> tiled_chain(Workspace<Real, ThreadPool>& w) {
   return TiledChain<Real>{w.z_prop.data(), w.g_prop.data(), w.score_prop.data(), w.aux.data()};
 }
 
-// The fused chain's steps at the parameters `at` of p_t, each one fused kernel; then z and its
-// score move back to rows.
+// The fused chain's steps at the parameters `at` of p_t, each one fused kernel. The chain's
+// state stays in the tiled layout (chain_to_rows moves it back).
 template <class Real>
 size_t fused_mala_steps(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
                         const GaussianMixture::AtTime& at, int segment, int segments, const SegmentPotential& pot,
@@ -104,9 +104,15 @@ size_t fused_mala_steps(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Threa
                                        ctx.count_evaluation(true);
                                        return fused_mala_step(pool, b, m, at, pot, p, tiles, noise, accept);
                                      });
-  from_tiles(pool, b.n, b.d, tiles.z, w.z.data());
-  from_tiles(pool, b.n, b.d, tiles.score, w.score.data());
   return accepted;
+}
+
+// A fused chain's final z into the rows `x` and, with `score`, its score into w.score.
+template <class Real>
+void chain_to_rows(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, Real* x, bool score) {
+  const TiledChain<Real> c = tiled_chain(w);
+  from_tiles(ctx.pool, ctx.batch.n, ctx.batch.d, c.z, x);
+  if (score) from_tiles(ctx.pool, ctx.batch.n, ctx.batch.d, c.score, w.score.data());
 }
 
 // inner_mala's fused chain, whose start (score, energy, g) is already in rows: it moves into the
@@ -125,22 +131,29 @@ size_t fused_inner_mala(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Threa
   // p_t's component parameters, refilled in place (no allocation per segment).
   static thread_local GaussianMixture::AtTime at;
   m.at_time(t, at);
-  return fused_mala_steps(ctx, w, m, at, segment, segments, pot, steps, tau, seg);
+  const size_t accepted = fused_mala_steps(ctx, w, m, at, segment, segments, pot, steps, tau, seg);
+  chain_to_rows(ctx, w, w.z.data(), true);
+  return accepted;
 }
 
 // mala_chain's fused chain: its start is evaluated on the way into the tiled layout
-// (fused_mala_start), then the steps. With `warm` set, w.z is not yet the warm start: the start
-// computes it from w.x and its score in w.score (a noiseless warm start, *warm).
+// (fused_mala_start), then the steps; its final state stays tiled (chain_to_rows). With `warm`
+// set, w.z is not yet the warm start: the start computes it from the anchor and its score (a
+// noiseless warm start, *warm), in w.x and w.score, or, with `anchor_tiled`, where the previous
+// chain left them (its final z and score, still tiled).
 template <class Real>
 size_t fused_mala_chain(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
                         int segment, int segments, const SegmentPotential& pot, double t, int steps, double& tau,
-                        SegmentStats& seg, const ScoreStep* warm) {
+                        SegmentStats& seg, const ScoreStep* warm, bool anchor_tiled) {
   const Batch& b = ctx.batch;
   static thread_local GaussianMixture::AtTime at;
   m.at_time(t, at);
   ctx.count_evaluation(true);
-  const StartRows<Real> from = warm ? StartRows<Real>{nullptr, w.score.data(), *warm}
-                                    : StartRows<Real>{w.z.data(), nullptr, ScoreStep{}};
+  // The previous chain's final z becomes the tiled anchor; its tiles for z are overwritten.
+  if (anchor_tiled) std::swap(w.aux, w.z_prop);
+  const StartFrom<Real> from = !warm          ? StartFrom<Real>{w.z.data(), nullptr, ScoreStep{}}
+                               : anchor_tiled ? StartFrom<Real>{nullptr, nullptr, *warm}
+                                              : StartFrom<Real>{nullptr, w.score.data(), *warm};
   if (fused_mala_start(ctx.pool, b, m, at, pot, from, w.x.data(), w.aux.data(), tiled_chain(w), w.energy.data())) {
     // Name the first non-finite value in row order, as the unfused start does.
     from_tiles(ctx.pool, b.n, b.d, tiled_chain(w).score, w.score.data());
@@ -188,22 +201,24 @@ bool fused_mala_chain_runs(const RunContext<Real, Exec>& ctx, bool exact_energy)
 // A segment's MALA chain from its warm start in w.z (anchor w.x, time t): the score (and energy,
 // when exact) at z, then inner_mala. On the CPU with the built-in mixture and the exact energy,
 // the start is evaluated on the way into the fused chain's tiled layout (fused_mala_start)
-// instead: the same bits, one pass over the batch instead of six. `warm` (only where the fused
-// chain runs, fused_mala_chain_runs): w.z is not yet the warm start, the chain's start computes
-// it (fused_mala_chain).
+// instead: the same bits, one pass over the batch instead of six; the chain's final z and score
+// then stay tiled, and the caller moves them back to rows (chain_to_rows) when it needs them.
+// `warm` and `anchor_tiled` (only where the fused chain runs, fused_mala_chain_runs): w.z is not
+// yet the warm start, the chain's start computes it (fused_mala_chain).
 template <class Real, class Exec>
 void mala_chain(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments,
                 const SegmentPotential& pot, double t, int steps, bool exact_energy, double& tau, SegmentStats& seg,
-                const ScoreStep* warm = nullptr) {
+                const ScoreStep* warm = nullptr, bool anchor_tiled = false) {
   if constexpr (std::is_same_v<Exec, ThreadPool>) {
     if (fused_mala_chain_runs(ctx, exact_energy)) {
-      const size_t accepted =
-          fused_mala_chain(ctx, w, *ctx.built_in_mixture(), segment, segments, pot, t, steps, tau, seg, warm);
+      const size_t accepted = fused_mala_chain(ctx, w, *ctx.built_in_mixture(), segment, segments, pot, t, steps,
+                                               tau, seg, warm, anchor_tiled);
       seg.accept_rate = accept_rate(accepted, ctx.batch.n, steps);
       return;
     }
   }
-  if (warm) throw std::logic_error("mala_chain: a warm start left to the chain's start needs the fused chain");
+  if (warm || anchor_tiled)
+    throw std::logic_error("mala_chain: a warm start left to the chain's start needs the fused chain");
   ctx.evaluate(w.z.data(), t, w.score.data(), exact_energy ? w.energy.data() : nullptr);
   require_finite_start(ctx, w, exact_energy, segment, t);
   inner_mala(ctx, w, segment, segments, pot, t, steps, exact_energy, tau, seg);

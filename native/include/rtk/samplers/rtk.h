@@ -90,6 +90,10 @@ void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
   double tau = plan.step_size > 0 ? plan.step_size : 0;
   double curvature = 0;
   bool score_cached = false;
+  // The last fused MALA chain's final z (the next anchor) and its score are still only in the
+  // tiled chain (mala_chain), not in w.x and w.score: a next fused chain with a noiseless warm
+  // start takes them from there; anything else has them moved back to rows first.
+  bool chain_tiled = false;
   draw_initial(ctx, w.x.data());
   for (int k = 0; k < segments; ++k) {
     if constexpr (std::is_same_v<Exec, ThreadPool>) {
@@ -117,6 +121,12 @@ void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
     const ScoreStep step = kind == WarmStart::Gaussian ? ScoreStep{} : warm_start_step(kind, t_start, t);
     const bool warm_in_chain = mala && seg.steps > 0 && kind != WarmStart::Gaussian && step.cn == 0.0 &&
                                fused_mala_chain_runs(ctx, exact_energy);
+    if constexpr (std::is_same_v<Exec, ThreadPool>) {
+      if (chain_tiled && !warm_in_chain) {
+        chain_to_rows(ctx, w, w.x.data(), true);
+        chain_tiled = false;
+      }
+    }
     if (warm_in_chain)
       warm_start_score(ctx, w, k, t_start, score_cached);
     else
@@ -127,7 +137,9 @@ void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
       // The warm start alone (e.g. a DDPM step: the Gaussian-kernel RTK segment).
     } else if (mala) {
       if (!(tau > 0)) tau = initial_mala_step(t, eta, plan.d);
-      mala_chain(ctx, w, k, segments, pot, t, seg.steps, exact_energy, tau, seg, warm_in_chain ? &step : nullptr);
+      mala_chain(ctx, w, k, segments, pot, t, seg.steps, exact_energy, tau, seg, warm_in_chain ? &step : nullptr,
+                 chain_tiled);
+      chain_tiled = fused_mala_chain_runs(ctx, exact_energy);
     } else {
       if (!(curvature > 0) || !std::isfinite(curvature)) curvature = std::isfinite(bound) ? bound : 1.0 / eta;
       curvature = std::min(curvature, bound);
@@ -142,6 +154,9 @@ void run_rtk(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
     seg.nfe = ctx.stats.nfe - nfe_before;
     seg.energy_evals = ctx.stats.energy_evals - energy_before;
     ctx.stats.segments.push_back(seg);
+  }
+  if constexpr (std::is_same_v<Exec, ThreadPool>) {
+    if (chain_tiled) chain_to_rows(ctx, w, w.x.data(), false);  // the samples; the score is not needed
   }
 }
 
