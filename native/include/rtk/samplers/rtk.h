@@ -28,11 +28,9 @@ void draw_initial(RunContext<Real, Exec>& ctx, Real* x) {
 // The warm start's step z = cx x + cs score(x, t_start) + cn xi from t_start to t (rtk-math.md,
 // "Warm start"), for the kinds that use the score (not Gaussian).
 inline ScoreStep warm_start_step(WarmStart kind, double t_start, double t) {
-  if (kind == WarmStart::Tweedie) {
-    // z = e^eta (x + sigma2 score(x, t_k)), the posterior mean E[X_t | X_{t_k} = x].
-    const double eta = t_start - t, sigma2 = -std::expm1(-2.0 * eta), scale = std::exp(eta);
-    return ScoreStep{scale, scale * sigma2, 0.0};
-  }
+  // Tweedie: z = e^eta (x + sigma2 score(x, t_k)), the posterior mean E[X_t | X_{t_k} = x],
+  // Tweedie's formula over the segment's length eta = t_start - t.
+  if (kind == WarmStart::Tweedie) return tweedie_coefficients(t_start - t);
   // One DDIM (probability-flow) step is deterministic, so a chain of them carries the mode
   // weights as the flow does.
   return kind == WarmStart::Ddpm ? ddpm_coefficients(t_start, t) : ddim_coefficients(t_start, t);
