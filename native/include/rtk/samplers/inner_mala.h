@@ -99,12 +99,11 @@ size_t fused_mala_steps(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Threa
   const Batch& b = ctx.batch;
   ThreadPool& pool = ctx.pool;
   const TiledChain<Real> tiles = tiled_chain(w);
-  const size_t accepted = mala_steps(ctx, segment, segments, steps, EnergyDelta::Exact, tau, seg,
-                                     [&](const MalaAcceptParams& p, const StreamId& noise, const StreamId& accept) {
-                                       ctx.count_evaluation(true);
-                                       return fused_mala_step(pool, b, m, at, pot, p, tiles, noise, accept);
-                                     });
-  return accepted;
+  return mala_steps(ctx, segment, segments, steps, EnergyDelta::Exact, tau, seg,
+                    [&](const MalaAcceptParams& p, const StreamId& noise, const StreamId& accept) {
+                      ctx.count_evaluation(true);
+                      return fused_mala_step(pool, b, m, at, pot, p, tiles, noise, accept);
+                    });
 }
 
 // A fused chain's final z into the rows `x` and, with `score`, its score into w.score.
@@ -208,7 +207,7 @@ bool fused_mala_chain_runs(const RunContext<Real, Exec>& ctx, bool exact_energy)
 template <class Real, class Exec>
 void mala_chain(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments,
                 const SegmentPotential& pot, double t, int steps, bool exact_energy, double& tau, SegmentStats& seg,
-                const ScoreStep* warm = nullptr, bool anchor_tiled = false) {
+                const ScoreStep* warm, bool anchor_tiled) {
   if constexpr (std::is_same_v<Exec, ThreadPool>) {
     if (fused_mala_chain_runs(ctx, exact_energy)) {
       const size_t accepted = fused_mala_chain(ctx, w, *ctx.built_in_mixture(), segment, segments, pot, t, steps,
