@@ -12,10 +12,8 @@
 
 namespace rtk_test {
 
-// A mixture in d = 7 (two Philox blocks, the second partial) with three components (fewer than
-// the dimensions) and anisotropic variances.
-inline rtk::GaussianMixture anisotropic_mixture_d7() {
-  const int d = 7;
+// A mixture in d dimensions with three components and anisotropic variances.
+inline rtk::GaussianMixture anisotropic_mixture(int d) {
   std::vector<double> means, variances;
   for (int j = 0; j < 3; ++j)
     for (int i = 0; i < d; ++i) {
@@ -24,6 +22,9 @@ inline rtk::GaussianMixture anisotropic_mixture_d7() {
     }
   return rtk::GaussianMixture({1.0, 2.0, 0.5}, means, variances, d);
 }
+
+// The mixture in d = 7 (two Philox blocks, the second partial; fewer components than dimensions).
+inline rtk::GaussianMixture anisotropic_mixture_d7() { return anisotropic_mixture(7); }
 
 // The mixture as any other oracle: no built_in_mixture(), so every step runs unfused.
 template <class Real>

@@ -147,6 +147,14 @@ inline void normals_from_words(int count, const LaneBits* words, Lanes* out) {
   for (int i = 0; i < count; ++i) out[i] = normals[i];
 }
 
+// The Philox words of coordinates [16 group, min(16 group + 16, d)) of each lane's particle's
+// normals: the group's blocks, side by side (out: 4 words a block).
+inline void normal_group_words_lanes(const StreamId& s, uint64_t first, int d, int group, LaneBits* words) {
+  constexpr int kBlocks = kNormalGroup / 4;
+  const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
+  philox_blocks_upto<kBlocks>((end - begin + 3) / 4, s, first, static_cast<uint32_t>(group * kBlocks), words);
+}
+
 // Coordinates [16 group, min(16 group + 16, d)) of each lane's particle's d standard normals
 // (normal4 of the group's blocks in turn, the same bits as fill_normals) into out[0], out[1], ...:
 // the group's Philox blocks first (side by side), then all its Box–Muller pairs at once,
@@ -154,11 +162,10 @@ inline void normals_from_words(int count, const LaneBits* words, Lanes* out) {
 // polynomials); side by side, the out-of-order core overlaps them (measured, ns per particle·dimension: the fused MALA
 // step 7.7 -> 6.3 with the blocks first, ula_step 2.0 -> 1.8 with the pairs interleaved).
 inline void normal_group_lanes(const StreamId& s, uint64_t first, int d, int group, Lanes* out) {
-  constexpr int kBlocks = kNormalGroup / 4;
-  const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
-  LaneBits words[kBlocks * 4] = {};  // the words of blocks not drawn are never read; GCC cannot tell
-  philox_blocks_upto<kBlocks>((end - begin + 3) / 4, s, first, static_cast<uint32_t>(group * kBlocks), words);
-  normals_from_words(end - begin, words, out);
+  LaneBits words[kNormalGroup] = {};  // the words of blocks not drawn are never read; GCC cannot tell
+  normal_group_words_lanes(s, first, d, group, words);
+  const int begin = group * kNormalGroup;
+  normals_from_words((begin + kNormalGroup < d ? kNormalGroup : d - begin), words, out);
 }
 
 // All d normals of each lane's particle: out[i] holds coordinate i (d tiles).
@@ -167,35 +174,53 @@ inline void normals_lanes(const StreamId& s, uint64_t first, int d, Lanes* out) 
     normal_group_lanes(s, first, d, group, out + group * kNormalGroup);
 }
 
-// uniform_and_normals_lanes with the uniform's block and the Blocks blocks of d <= 4 Blocks
-// normals side by side (their streams share the seed, hence the keys).
+// The Philox words of a uniform's block (words 0..3) and of the Blocks blocks of d <= 4 Blocks
+// normals (words 4..), side by side (their streams share the seed, hence the keys): the first
+// stage of uniform_and_normals_lanes, which kernels may run a tile ahead of the second
+// (uniform_and_normals_from_words) so that the out-of-order core overlaps one tile's rounds
+// (many independent operations) with another's Box–Muller pairs (long dependency chains).
 template <int Blocks>
-inline void uniform_and_normal_blocks_lanes(const StreamId& uniform, const StreamId& normal, uint64_t first, int d,
-                                            Lanes& u, Lanes* out) {
-  LaneBits c[1 + Blocks][4], words[4 * (1 + Blocks)];
+inline void uniform_and_normal_blocks_lanes(const StreamId& uniform, const StreamId& normal, uint64_t first,
+                                            LaneBits* words) {
+  LaneBits c[1 + Blocks][4];
   philox_counter_lanes(uniform, 0, c[0]);
   for (int b = 0; b < Blocks; ++b) philox_counter_lanes(normal, static_cast<uint32_t>(b), c[1 + b]);
   philox_rounds_lanes<1 + Blocks>(normal.seed, first, c, words);
+}
+
+// The most words uniform_and_normal_blocks_lanes writes (three blocks of normals).
+constexpr int kUniformAndNormalWords = 16;
+
+// The blocks of normals that run beside the uniform's block in uniform_and_normals_lanes:
+// (d + 3) / 4 when the two streams share the seed, hence the keys, and d <= 12; 0 otherwise
+// (the two drawn one after the other).
+inline int uniform_and_normal_blocks(const StreamId& uniform, const StreamId& normal, int d) {
+  return uniform.seed == normal.seed && d <= kUniformAndNormalWords - 4 ? (d + 3) / 4 : 0;
+}
+
+// The second stage: the uniform53 and the d normals from the words of uniform_and_normal_blocks_lanes.
+inline void uniform_and_normals_from_words(const LaneBits* words, int d, Lanes& u, Lanes* out) {
   u = uniform53_lanes(words[0], words[1]);
   normals_from_words(d, words + 4, out);
 }
 
 // One uniform53 per lane from block 0 of stream `uniform` (the MH test's u: uniform_draw) and the
-// d normals of stream `normal` (normals_lanes). When the two streams share the seed, hence the
-// keys, and d <= 12 (one to three blocks of normals; the paper's d = 10 takes three), the
+// d normals of stream `normal` (normals_lanes). Where uniform_and_normal_blocks allows, the
 // uniform's block runs its rounds beside the normals' blocks instead of alone (a lone block is
-// one long serial chain); otherwise the two are drawn one after the other.
+// one long serial chain; the paper's d = 10 takes three blocks of normals).
 inline void uniform_and_normals_lanes(const StreamId& uniform, const StreamId& normal, uint64_t first, int d,
                                       Lanes& u, Lanes* out) {
-  if (uniform.seed == normal.seed) {
-    switch ((d + 3) / 4) {
-      case 1: return uniform_and_normal_blocks_lanes<1>(uniform, normal, first, d, u, out);
-      case 2: return uniform_and_normal_blocks_lanes<2>(uniform, normal, first, d, u, out);
-      case 3: return uniform_and_normal_blocks_lanes<3>(uniform, normal, first, d, u, out);
-    }
+  LaneBits words[kUniformAndNormalWords];
+  switch (uniform_and_normal_blocks(uniform, normal, d)) {
+    case 1: uniform_and_normal_blocks_lanes<1>(uniform, normal, first, words); break;
+    case 2: uniform_and_normal_blocks_lanes<2>(uniform, normal, first, words); break;
+    case 3: uniform_and_normal_blocks_lanes<3>(uniform, normal, first, words); break;
+    default:
+      u = uniform_draw_lanes(uniform, first);
+      normals_lanes(normal, first, d, out);
+      return;
   }
-  u = uniform_draw_lanes(uniform, first);
-  normals_lanes(normal, first, d, out);
+  uniform_and_normals_from_words(words, d, u, out);
 }
 
 }  // namespace rtk

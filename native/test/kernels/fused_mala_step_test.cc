@@ -2,8 +2,9 @@
 // whole RTK-MALA runs with the built-in mixture give the same bits and statistics fused as
 // through the unfused kernels (the mixture behind an oracle that hides it), in double and float,
 // on any thread count, with batches that end in a partial tile or in a group of one to four tiles
-// (tiles go four at a time), with dimensions that end in a partial noise block, with a fixed or
-// an adapted step size and with the projection; the fused runs really take the fused path.
+// (tiles go four at a time), with one to three blocks of normals beside the MH uniform's block
+// (the last partial or not) or more, with a fixed or an adapted step size and with the
+// projection; the fused runs really take the fused path.
 #include "rtk/kernels/fused_mala_step.h"
 
 #include <cmath>
@@ -72,6 +73,13 @@ TEST(fused_mala_step, partial_noise_block_fixed_step_double_and_float) {
   plan.step_size = 0.04;
   check_fused_matches_unfused<double>(plan, m);
   check_fused_matches_unfused<float>(plan, m);
+}
+
+// The noise's Philox words are drawn a tile ahead of their normals with the uniform's block and
+// one to three blocks of normals (d <= 12: d = 10, 7 above, 3 here), and in one go otherwise
+// (d = 14).
+TEST(fused_mala_step, every_noise_block_count_same_bits_as_unfused) {
+  for (int d : {3, 14}) check_fused_matches_unfused<double>(mala_plan(1003, d), rtk_test::anisotropic_mixture(d));
 }
 
 // Tiles go four at a time: n = 1032 is a 1024-row block and then one full tile alone, n = 8 a

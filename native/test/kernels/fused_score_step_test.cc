@@ -1,8 +1,8 @@
 // fused_score_step (kernels/fused_score_step.h): whole DDPM and DDIM runs with the built-in
 // mixture give the same bits and statistics fused as through evaluate + find_non_finite +
 // score_step (the mixture hidden behind another oracle), in double and float, on any thread
-// count, with partial tiles, groups of one to four tiles (they go four at a time) and partial
-// noise blocks; the fused runs take the fused path; a non-finite score stops both with the same
+// count, with partial tiles, groups of one to four tiles (they go four at a time), partial
+// noise blocks and one or two groups of normals; the fused runs take the fused path; a non-finite score stops both with the same
 // message (same index, same value).
 #include "rtk/kernels/fused_score_step.h"
 
@@ -81,6 +81,13 @@ TEST(fused_score_step, ddpm_and_ddim_same_bits_as_unfused_partial_noise_block) {
     check_fused_matches_unfused<double>(baseline_plan(kind, 1003, 7), m);
     check_fused_matches_unfused<float>(baseline_plan(kind, 1003, 7), m);
   }
+}
+
+// Each tile's normals are drawn in two stages, the Philox words a tile ahead, for d <= 16 (d = 3
+// here, 7 and 10 above), and in one go for more (d = 17: two groups of normals).
+TEST(fused_score_step, staged_and_whole_noise_same_bits_as_unfused) {
+  for (int d : {3, 17})
+    check_fused_matches_unfused<double>(baseline_plan(rtk::SamplerKind::Ddpm, 1003, d), rtk_test::anisotropic_mixture(d));
 }
 
 // Tiles go four at a time: n = 1032 is a 1024-row block and then one full tile alone, n = 8 a
