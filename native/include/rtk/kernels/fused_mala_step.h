@@ -181,7 +181,7 @@ inline void fused_mala_tiles(const GaussianMixture& m, const GaussianMixture::At
   // after each tile's blends the words of the tile two further on and this tile's Box–Muller
   // pairs. The rounds (many independent operations) placed before the pairs (long dependency
   // chains) and the tests keep the core busy while those complete (bench/kernels, n = 20,000,
-  // 1 thread, medians of eight alternating runs: 3.36 -> 3.28 ns per particle and dimension).
+  // 1 thread, medians of eight alternating runs: 3.22 -> 3.15 ns per particle and dimension).
   [[maybe_unused]] LaneBits words[T][kUniformAndNormalWords];
   const auto ahead = [&](int t) { return first_particle + static_cast<uint64_t>(t + kTileGroup) * kLanes; };
   const auto draw_words = [&](int t) {
