@@ -36,9 +36,10 @@ TEST(batch_ops, find_non_finite_returns_the_first_bad_value_for_any_thread_count
 }
 
 // The batch fill (tiles of kLanes rows, then single rows) gives fill_normals' bits row by row,
-// for any thread count, batch split and dimension (d = 10 leaves a partial Philox block).
+// for any thread count, batch split and dimension (d = 10 leaves a partial Philox block; up to
+// d = 16 each tile's Philox words are drawn a tile ahead, d = 17 takes two groups of normals).
 TEST(batch_ops, fill_normals_batch_matches_fill_normals_row_by_row) {
-  for (int d : {1, 4, 10}) {
+  for (int d : {1, 4, 10, 16, 17}) {
     const size_t n = 1003;
     const rtk::StreamId s{8, 2, 5, rtk::Purpose::Init};
     std::vector<double> expected(n * d);

@@ -131,26 +131,28 @@ TEST(uld, noise_covariance) {
   }
 }
 
+// d = 5: both streams' Philox words drawn a tile ahead; d = 18: two groups of normals, in one go.
 TEST(uld, same_bits_for_any_thread_count_and_split) {
-  const size_t n = 1200;
-  const int d = 5;
-  rtk_test::RandomInputs in(52);
-  const std::vector<double> z0 = in.normals(n * d), v0 = in.normals(n * d), grad = in.normals(n * d);
-  std::vector<double> z, v;
-  const rtk::UldCoefficients c = rtk::uld_coefficients(1.5, 0.2);
-  rtk_test::check_split_invariance(
-      n, d, 9, 700,
-      [&] {
-        z = z0;
-        v = v0;
-      },
-      [&](rtk::ThreadPool& pool, const rtk::Batch& b, size_t row) {
-        rtk::uld_step(pool, b, c, z.data() + row * d, v.data() + row * d, grad.data() + row * d,
-                      rtk::StreamId{1, 2, 3, rtk::Purpose::Noise}, rtk::StreamId{1, 2, 3, rtk::Purpose::Noise2});
-      },
-      [&] {
-        std::vector<double> out = z;
-        out.insert(out.end(), v.begin(), v.end());
-        return out;
-      });
+  for (int d : {5, 18}) {
+    const size_t n = 1200;
+    rtk_test::RandomInputs in(52);
+    const std::vector<double> z0 = in.normals(n * d), v0 = in.normals(n * d), grad = in.normals(n * d);
+    std::vector<double> z, v;
+    const rtk::UldCoefficients c = rtk::uld_coefficients(1.5, 0.2);
+    rtk_test::check_split_invariance(
+        n, d, 9, 700,
+        [&] {
+          z = z0;
+          v = v0;
+        },
+        [&](rtk::ThreadPool& pool, const rtk::Batch& b, size_t row) {
+          rtk::uld_step(pool, b, c, z.data() + row * d, v.data() + row * d, grad.data() + row * d,
+                        rtk::StreamId{1, 2, 3, rtk::Purpose::Noise}, rtk::StreamId{1, 2, 3, rtk::Purpose::Noise2});
+        },
+        [&] {
+          std::vector<double> out = z;
+          out.insert(out.end(), v.begin(), v.end());
+          return out;
+        });
+  }
 }

@@ -37,6 +37,16 @@ RTK_HD inline Real midpoint_value(Real a, Real b) {
 }
 
 #if !defined(__CUDA_ARCH__)
+// Coordinates [begin, end) of kLanes rows from the normals xi (xi[i - begin]: tiles of the rows'
+// coordinate i) into out.
+template <class Real>
+inline void store_normal_rows(const Lanes* xi, int d, int begin, int end, Real* out) {
+  for (int lane = 0; lane < kLanes; ++lane) {
+    Real* row = out + static_cast<size_t>(lane) * d;
+    for (int i = begin; i < end; ++i) row[i] = static_cast<Real>(xi[i - begin][lane]);
+  }
+}
+
 // kLanes rows of normals at once (philox_lanes.h): the same bits as fill_normals row by row.
 template <class Real>
 inline void fill_normals_tile(const StreamId& stream, uint64_t first_particle, int d, Real* out) {
@@ -44,10 +54,7 @@ inline void fill_normals_tile(const StreamId& stream, uint64_t first_particle, i
   for (int group = 0; group * kNormalGroup < d; ++group) {
     const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
     normal_group_lanes(stream, first_particle, d, group, xi);
-    for (int lane = 0; lane < kLanes; ++lane) {
-      Real* row = out + static_cast<size_t>(lane) * d;
-      for (int i = begin; i < end; ++i) row[i] = static_cast<Real>(xi[i - begin][lane]);
-    }
+    store_normal_rows(xi, d, begin, end, out);
   }
 }
 
@@ -58,7 +65,15 @@ void fill_normals_batch(ThreadPool& pool, const Batch& b, const StreamId& stream
   const size_t d = static_cast<size_t>(b.d);
   pool.parallel_for(b.n, [&](size_t begin, size_t end) {
     size_t p = begin;
-    for (; p + kLanes <= end; p += kLanes) fill_normals_tile(stream, b.particle_offset + p, b.d, out + p * d);
+    if (b.d <= kNormalGroup) {
+      const StreamId streams[1] = {stream};  // the Philox words a tile ahead (for_tiles_with_normals)
+      p = for_tiles_with_normals(streams, b.particle_offset, begin, end, b.d,
+                                 [&](size_t row, const Lanes(&xi)[1][kNormalGroup]) {
+                                   store_normal_rows(xi[0], b.d, 0, b.d, out + row * d);
+                                 });
+    } else {
+      for (; p + kLanes <= end; p += kLanes) fill_normals_tile(stream, b.particle_offset + p, b.d, out + p * d);
+    }
     for (; p < end; ++p) fill_normals(stream, b.particle_offset + p, b.d, out + p * d);
   });
 }
