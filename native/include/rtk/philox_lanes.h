@@ -168,26 +168,36 @@ inline void normal_group_lanes(const StreamId& s, uint64_t first, int d, int gro
   normals_from_words((begin + kNormalGroup < d ? kNormalGroup : d - begin), words, out);
 }
 
-// The tiles of kLanes rows from row `begin` while a whole tile fits before `end`: use(row, xi)
-// for each, with xi[k][0..d) the normals of the tile's particles (offset + row, ...) from
-// streams[k] (normals_lanes; d <= kNormalGroup). Each tile's Philox words are drawn a tile ahead
-// of its Box–Muller pairs, so that the out-of-order core overlaps the next tile's rounds (many
-// independent operations) with this tile's pairs (long dependency chains). Returns the first row
-// not visited.
+// The tiles of kLanes rows from row `begin` while a whole tile fits before `end`: for each tile
+// and each group of coordinates [first, last) (kNormalGroup at a time), use(row, xi, first, last)
+// with xi[k][i - first] the normals of coordinate i of the tile's particles (offset + row, ...)
+// from streams[k] (normal_group_lanes). With one group (d <= kNormalGroup), each tile's Philox
+// words are drawn a tile ahead of its Box–Muller pairs, so that the out-of-order core overlaps the
+// next tile's rounds (many independent operations) with this tile's pairs (long dependency
+// chains). Returns the first row not visited.
 template <int S, class Use>
 inline size_t for_tiles_with_normals(const StreamId (&streams)[S], uint64_t offset, size_t begin, size_t end, int d,
                                      Use&& use) {
-  LaneBits words[2][S][kNormalGroup];
   Lanes xi[S][kNormalGroup];
-  const auto draw_words = [&](size_t row, int slot) {
-    for (int k = 0; k < S; ++k) normal_group_words_lanes(streams[k], offset + row, d, 0, words[slot][k]);
-  };
   size_t row = begin;
+  if (d > kNormalGroup) {
+    for (; row + kLanes <= end; row += kLanes)
+      for (int group = 0; group * kNormalGroup < d; ++group) {
+        const int first = group * kNormalGroup, last = first + kNormalGroup < d ? first + kNormalGroup : d;
+        for (int k = 0; k < S; ++k) normal_group_lanes(streams[k], offset + row, d, group, xi[k]);
+        use(row, xi, first, last);
+      }
+    return row;
+  }
+  LaneBits words[2][S][kNormalGroup];
+  const auto draw_words = [&](size_t at, int slot) {
+    for (int k = 0; k < S; ++k) normal_group_words_lanes(streams[k], offset + at, d, 0, words[slot][k]);
+  };
   if (row + kLanes <= end) draw_words(row, 0);
   for (int slot = 0; row + kLanes <= end; row += kLanes, slot ^= 1) {
     if (row + 2 * kLanes <= end) draw_words(row + kLanes, slot ^ 1);
     for (int k = 0; k < S; ++k) normals_from_words(d, words[slot][k], xi[k]);
-    use(row, xi);
+    use(row, xi, 0, d);
   }
   return row;
 }

@@ -47,33 +47,18 @@ inline void store_normal_rows(const Lanes* xi, int d, int begin, int end, Real* 
   }
 }
 
-// kLanes rows of normals at once (philox_lanes.h): the same bits as fill_normals row by row.
-template <class Real>
-inline void fill_normals_tile(const StreamId& stream, uint64_t first_particle, int d, Real* out) {
-  Lanes xi[kNormalGroup];
-  for (int group = 0; group * kNormalGroup < d; ++group) {
-    const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
-    normal_group_lanes(stream, first_particle, d, group, xi);
-    store_normal_rows(xi, d, begin, end, out);
-  }
-}
-
 // Fills rows [0, b.n) of out with standard normals from `stream` (row p is particle
 // b.particle_offset + p).
 template <class Real>
 void fill_normals_batch(ThreadPool& pool, const Batch& b, const StreamId& stream, Real* out) {
   const size_t d = static_cast<size_t>(b.d);
   pool.parallel_for(b.n, [&](size_t begin, size_t end) {
-    size_t p = begin;
-    if (b.d <= kNormalGroup) {
-      const StreamId streams[1] = {stream};  // the Philox words a tile ahead (for_tiles_with_normals)
-      p = for_tiles_with_normals(streams, b.particle_offset, begin, end, b.d,
-                                 [&](size_t row, const Lanes(&xi)[1][kNormalGroup]) {
-                                   store_normal_rows(xi[0], b.d, 0, b.d, out + row * d);
-                                 });
-    } else {
-      for (; p + kLanes <= end; p += kLanes) fill_normals_tile(stream, b.particle_offset + p, b.d, out + p * d);
-    }
+    // Whole tiles at once, the same bits as fill_normals row by row (for_tiles_with_normals).
+    const StreamId streams[1] = {stream};
+    size_t p = for_tiles_with_normals(streams, b.particle_offset, begin, end, b.d,
+                                      [&](size_t row, const Lanes(&xi)[1][kNormalGroup], int first, int last) {
+                                        store_normal_rows(xi[0], b.d, first, last, out + row * d);
+                                      });
     for (; p < end; ++p) fill_normals(stream, b.particle_offset + p, b.d, out + p * d);
   });
 }

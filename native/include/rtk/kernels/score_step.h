@@ -86,19 +86,6 @@ inline void score_step_rows(const ScoreStep& c, const Real* x, const Real* s, Re
   }
 }
 
-// kLanes particles starting at row p: the noise drawn for all of them at once (philox_lanes.h),
-// the same bits as score_step_particle row by row.
-template <class Real>
-inline void score_step_tile(const ScoreStep& c, const Real* x, const Real* s, Real* out, int d,
-                            const StreamId& noise, uint64_t first_particle) {
-  Lanes xi[kNormalGroup];
-  for (int group = 0; group * kNormalGroup < d; ++group) {
-    const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
-    normal_group_lanes(noise, first_particle, d, group, xi);
-    score_step_rows(c, x, s, out, d, xi, begin, end);
-  }
-}
-
 // The batched step; out may alias x.
 template <class Real>
 void score_step(ThreadPool& pool, const Batch& b, const ScoreStep& c, const Real* x, const Real* s,
@@ -106,17 +93,17 @@ void score_step(ThreadPool& pool, const Batch& b, const ScoreStep& c, const Real
   const size_t d = static_cast<size_t>(b.d);
   pool.parallel_for(b.n, [&](size_t begin, size_t end) {
     size_t p = begin;
-    if (c.cn != 0.0 && b.d <= kNormalGroup) {
-      // The Philox words a tile ahead (for_tiles_with_normals; bench/kernels, n = 20,000, 1 thread:
-      // score_step (ddpm) 1.53 -> 1.41 ns per particle and dimension, ula_step 1.52 -> 1.42).
+    if (c.cn != 0.0) {
+      // Whole tiles with their noise drawn at once, the same bits as score_step_particle row by
+      // row, each tile's Philox words a tile ahead where they fit (for_tiles_with_normals;
+      // bench/kernels, n = 20,000, 1 thread: score_step (ddpm) 1.53 -> 1.41 ns per particle and
+      // dimension, ula_step 1.52 -> 1.42).
       const StreamId streams[1] = {noise};
       p = for_tiles_with_normals(streams, b.particle_offset, begin, end, b.d,
-                                 [&](size_t row, const Lanes(&xi)[1][kNormalGroup]) {
-                                   score_step_rows(c, x + row * d, s + row * d, out + row * d, b.d, xi[0], 0, b.d);
+                                 [&](size_t row, const Lanes(&xi)[1][kNormalGroup], int first, int last) {
+                                   score_step_rows(c, x + row * d, s + row * d, out + row * d, b.d, xi[0], first,
+                                                   last);
                                  });
-    } else if (c.cn != 0.0) {
-      for (; p + kLanes <= end; p += kLanes)
-        score_step_tile(c, x + p * d, s + p * d, out + p * d, b.d, noise, b.particle_offset + p);
     }
     for (; p < end; ++p)
       score_step_particle(c, x + p * d, s + p * d, out + p * d, b.d, noise, b.particle_offset + p);

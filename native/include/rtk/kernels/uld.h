@@ -108,38 +108,20 @@ inline void uld_step_rows(const UldCoefficients& c, Real* z, Real* v, const Real
   }
 }
 
-// kLanes particles at once (philox_lanes.h): the same bits as uld_step_particle per row.
-template <class Real>
-inline void uld_step_tile(const UldCoefficients& c, Real* z, Real* v, const Real* grad_g, int d, const StreamId& noise,
-                          const StreamId& noise2, uint64_t first_particle) {
-  Lanes n1[kNormalGroup], n2[kNormalGroup];
-  for (int group = 0; group * kNormalGroup < d; ++group) {
-    const int begin = group * kNormalGroup, end = begin + kNormalGroup < d ? begin + kNormalGroup : d;
-    normal_group_lanes(noise, first_particle, d, group, n1);
-    normal_group_lanes(noise2, first_particle, d, group, n2);
-    uld_step_rows(c, z, v, grad_g, d, n1, n2, begin, end);
-  }
-}
-
 template <class Real>
 void uld_step(ThreadPool& pool, const Batch& b, const UldCoefficients& c, Real* z, Real* v, const Real* grad_g,
               const StreamId& noise, const StreamId& noise2) {
   const size_t d = static_cast<size_t>(b.d);
   pool.parallel_for(b.n, [&](size_t begin, size_t end) {
-    size_t p = begin;
-    if (b.d <= kNormalGroup) {
-      // Both streams' Philox words a tile ahead (for_tiles_with_normals; bench/kernels, n = 20,000,
-      // 1 thread: uld_step 2.77 -> 2.59 ns per particle and dimension).
-      const StreamId streams[2] = {noise, noise2};
-      p = for_tiles_with_normals(streams, b.particle_offset, begin, end, b.d,
-                                 [&](size_t row, const Lanes(&xi)[2][kNormalGroup]) {
-                                   uld_step_rows(c, z + row * d, v + row * d, grad_g + row * d, b.d, xi[0], xi[1], 0,
-                                                 b.d);
-                                 });
-    } else {
-      for (; p + kLanes <= end; p += kLanes)
-        uld_step_tile(c, z + p * d, v + p * d, grad_g + p * d, b.d, noise, noise2, b.particle_offset + p);
-    }
+    // Whole tiles with their noise drawn at once, the same bits as uld_step_particle row by row,
+    // both streams' Philox words a tile ahead where they fit (for_tiles_with_normals;
+    // bench/kernels, n = 20,000, 1 thread: uld_step 2.77 -> 2.59 ns per particle and dimension).
+    const StreamId streams[2] = {noise, noise2};
+    size_t p = for_tiles_with_normals(streams, b.particle_offset, begin, end, b.d,
+                                      [&](size_t row, const Lanes(&xi)[2][kNormalGroup], int first, int last) {
+                                        uld_step_rows(c, z + row * d, v + row * d, grad_g + row * d, b.d, xi[0],
+                                                      xi[1], first, last);
+                                      });
     for (; p < end; ++p)
       uld_step_particle(c, z + p * d, v + p * d, grad_g + p * d, b.d, noise, noise2, b.particle_offset + p);
   });
