@@ -31,7 +31,8 @@ function die(message) {
 function run(command, args, options = {}) {
   const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
   if (r.error) die(`cannot run ${command}: ${r.error.message}`);
-  if (r.status !== 0) die(`${command} ${args.slice(0, 3).join(' ')} ... failed (${r.status}):\n${r.stderr}`);
+  // stderr is captured only where the caller did not pass it through to the terminal.
+  if (r.status !== 0) die(`${command} ${args.slice(0, 3).join(' ')} ... failed (${r.status})${r.stderr ? `:\n${r.stderr}` : ''}`);
   return r.stdout;
 }
 
@@ -97,7 +98,7 @@ function kind(op, args) {
     if (memory) return 'load';
     return /\{%k\d\}/.test(args) ? 'compare / blend' : 'register move';
   }
-  if (/^vp|^vcvt|^vextract|^vinsert|^vunpck|^vperm|^vshuf|^vpbroadcast/.test(op)) return 'integer / other vector';
+  if (/^vp|^vcvt|^vextract|^vinsert|^vunpck|^vperm|^vshuf/.test(op)) return 'integer / other vector';
   if (/^k/.test(op)) return 'mask register';
   return 'scalar';
 }
