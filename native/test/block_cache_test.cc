@@ -1,9 +1,11 @@
 // BlockCache (block_cache.h) and UninitializedAllocator (uninitialized_allocator.h): a block
 // given back is handed out again for exactly its size, the cache never holds more than kMaxBytes
 // (the oldest blocks go first; a larger block is not kept), and run buffers of a megabyte or more
-// reuse the blocks of the buffers freed before them, while small ones bypass the cache.
+// reuse the blocks of the buffers freed before them, while small ones bypass the cache. New
+// blocks start on a 2 MiB page boundary (huge pages where the system has them).
 #include "rtk/block_cache.h"
 
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -31,6 +33,17 @@ TEST(block_cache, a_given_block_comes_back_for_its_size_only) {
   CHECK_EQ(cache.held(), 5 * kMiB);
   cache.clear();
   CHECK_EQ(cache.held(), size_t{0});
+}
+
+TEST(block_cache, new_blocks_start_on_a_huge_page_boundary) {
+  rtk::BlockCache cache;
+  for (size_t bytes : {kMiB, 2 * kMiB, 3 * kMiB + 8}) {
+    void* p = cache.take(bytes);
+    CHECK_EQ(reinterpret_cast<std::uintptr_t>(p) % rtk::BlockCache::kPageBytes, std::uintptr_t{0});
+    std::memset(p, 1, bytes);  // the whole size asked for is usable
+    cache.give(p, bytes);
+  }
+  cache.clear();
 }
 
 TEST(block_cache, holds_at_most_its_limit_dropping_the_oldest) {
