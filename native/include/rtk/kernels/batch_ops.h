@@ -110,12 +110,13 @@ void heun_update(ThreadPool& pool, double h, Real* x, const Real* s1, const Real
 template <class Find>
 NonFinite first_over_blocks(ThreadPool& pool, size_t n, size_t block, Find&& find) {
   const size_t blocks = (n + block - 1) / block;
-  static thread_local std::vector<NonFinite> first_cache;  // reused: no allocation per step
-  std::vector<NonFinite>& first = first_cache;
-  first.assign(blocks, NonFinite{});
-  pool.for_blocks(n, block, [&](size_t blk, size_t begin, size_t end) { first[blk] = find(begin, end); });
-  for (const NonFinite& f : first)
-    if (f.found) return f;
+  // Reused (no allocation per step); a cache line per block (BlockSlot).
+  static thread_local std::vector<BlockSlot<NonFinite>> first_cache;
+  std::vector<BlockSlot<NonFinite>>& first = first_cache;
+  first.assign(blocks, BlockSlot<NonFinite>{});
+  pool.for_blocks(n, block, [&](size_t blk, size_t begin, size_t end) { first[blk].value = find(begin, end); });
+  for (const BlockSlot<NonFinite>& f : first)
+    if (f.value.found) return f.value;
   return NonFinite{};
 }
 

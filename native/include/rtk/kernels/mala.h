@@ -165,26 +165,25 @@ template <class Tests>
 MalaAcceptInfo mh_over_blocks(ThreadPool& pool, size_t n, Tests&& tests) {
   constexpr size_t block = 1024;
   const size_t blocks = (n + block - 1) / block;
-  // Per-block partial sums, reused between calls (no allocation in the step loop); local
-  // references so that the workers write into this thread's buffers.
-  static thread_local std::vector<double> prob_sums_cache;
-  static thread_local std::vector<size_t> counts_cache;
-  std::vector<double>& prob_sums = prob_sums_cache;
-  std::vector<size_t>& counts = counts_cache;
-  prob_sums.assign(blocks, 0.0);
-  counts.assign(blocks, 0);
-  pool.for_blocks(n, block, [&](size_t blk, size_t begin, size_t end) {
-    double sum = 0;
+  // Per-block partial sums (a cache line each: BlockSlot), reused between calls (no allocation in
+  // the step loop); a local reference so that the workers write into this thread's buffer.
+  struct BlockSums {
+    double prob_sum = 0;
     size_t count = 0;
-    tests(begin, end, &sum, &count);
-    prob_sums[blk] = sum;
-    counts[blk] = count;
+  };
+  static thread_local std::vector<BlockSlot<BlockSums>> sums_cache;
+  std::vector<BlockSlot<BlockSums>>& sums = sums_cache;
+  sums.assign(blocks, BlockSlot<BlockSums>{});
+  pool.for_blocks(n, block, [&](size_t blk, size_t begin, size_t end) {
+    BlockSums s;
+    tests(begin, end, &s.prob_sum, &s.count);
+    sums[blk].value = s;
   });
   MalaAcceptInfo info;
   double total = 0;
   for (size_t blk = 0; blk < blocks; ++blk) {
-    total += prob_sums[blk];
-    info.accepted += counts[blk];
+    total += sums[blk].value.prob_sum;
+    info.accepted += sums[blk].value.count;
   }
   info.mean_accept_prob = n ? total / static_cast<double>(n) : 0.0;
   return info;

@@ -42,28 +42,32 @@ double mean_secant_curvature(ThreadPool& pool, const Batch& b, const Real* z0, c
                              const Real* g1) {
   constexpr size_t block = 1024;
   const size_t blocks = (b.n + block - 1) / block;
-  // Reused between calls (no allocation per step); local references so that the workers write
-  // into this thread's buffers.
-  static thread_local std::vector<double> sums_cache, counts_cache;
-  std::vector<double>& sums = sums_cache;
-  std::vector<double>& counts = counts_cache;
-  sums.assign(blocks, 0.0);
-  counts.assign(blocks, 0.0);
+  // Reused between calls (no allocation per step), a cache line per block (BlockSlot); a local
+  // reference so that the workers write into this thread's buffer. Each block sums in a local
+  // and writes its slot once.
+  struct BlockSums {
+    double sum = 0, count = 0;
+  };
+  static thread_local std::vector<BlockSlot<BlockSums>> sums_cache;
+  std::vector<BlockSlot<BlockSums>>& sums = sums_cache;
+  sums.assign(blocks, BlockSlot<BlockSums>{});
   const size_t d = static_cast<size_t>(b.d);
   pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
+    BlockSums s;
     for (size_t p = begin; p < end; ++p) {
       bool counted = false;
       const double secant = secant_curvature_particle(z0 + p * d, g0 + p * d, z1 + p * d, g1 + p * d, b.d, &counted);
       if (counted) {
-        sums[blk] += secant;
-        counts[blk] += 1;
+        s.sum += secant;
+        s.count += 1;
       }
     }
+    sums[blk].value = s;
   });
   double sum = 0, count = 0;
   for (size_t blk = 0; blk < blocks; ++blk) {
-    sum += sums[blk];
-    count += counts[blk];
+    sum += sums[blk].value.sum;
+    count += sums[blk].value.count;
   }
   return count > 0 ? sum / count : std::numeric_limits<double>::quiet_NaN();
 }
