@@ -21,10 +21,13 @@
         "native/include"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"],
-      "conditions": [["OS=='linux'", { "libraries": ["-ldl"] }]],
+      "conditions": [["OS=='linux'", {
+        "libraries": ["-ldl"],
+        "ldflags": ["-Wl,--version-script=<(module_root_dir)/native/addon/exports.map"]
+      }]],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "<!(node scripts/arch-flags.js)", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-psabi"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "<!(node scripts/arch-flags.js)", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden", "-fvisibility-inlines-hidden", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-psabi"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

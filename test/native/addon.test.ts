@@ -1,6 +1,10 @@
 // The N-API addon's kernel entry points (native/addon/kernels_binding.cc), through lib's loader:
 // Philox4x32-10 streams, normals, the shared score step and its coefficients, the MALA
 // Metropolis–Hastings test, exact ULD steps and the RTK segment potential (rtk-math.md).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
 import { native } from '../../lib';
 import { mulberry32 } from '../helpers';
 
@@ -788,5 +792,27 @@ describe('run results own their samples (native/addon/samples_array.h)', () => {
     expect(samples.length).toBe(37 * 3);
     expect(bytesEqual(samples, copy)).toBe(true);
     expect(Array.from(samples).every(Number.isFinite)).toBe(true);
+  });
+});
+
+// The addon is built with hidden symbols (binding.gyp, CMakeLists.txt): a C++ symbol it exported
+// (an inline function's static, a template instance) would be bound process-wide to the first
+// copy loaded, so two builds of the addon in one process (two versions of the package) would
+// share such statics across different code.
+describe('the built addon', () => {
+  const root = path.join(__dirname, '..', '..');
+  const files = ['build/Release', 'build-cmake/Release', 'build-cmake', 'build-cuda/Release', 'build-cuda']
+    .map((dir) => path.join(root, dir, 'rtk_addon.node'))
+    .filter((file) => fs.existsSync(file));
+  const nmWorks = process.platform === 'linux' && spawnSync('nm', ['--version']).status === 0;
+  (nmWorks ? test : test.skip)('exports its N-API entry point and no rtk symbol (Linux, nm)', () => {
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const nm = spawnSync('nm', ['-DC', '--defined-only', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      expect(nm.status).toBe(0);
+      expect(nm.stdout).toMatch(/ napi_register_module_v1$/m);
+      const exported = nm.stdout.split('\n').filter((line) => /\brtk(_addon)?::/.test(line));
+      expect(exported).toEqual([]);
+    }
   });
 });
