@@ -130,16 +130,21 @@ export interface Addon {
   build: { hardwareThreads: number };
 }
 
-function load(): Addon {
+/** Where a build of the addon may be, in the order the loader tries them: the CUDA build (npm
+ * run build:cuda) first, since whoever made it asked for the GPU backend. */
+export function addonCandidates(): string[] {
   const root = path.join(__dirname, '..');
-  // The CUDA build (npm run build:cuda) first: whoever made it asked for the GPU backend.
-  const candidates = [
+  return [
     path.join(root, 'build-cuda', 'Release', 'rtk_addon.node'),
     path.join(root, 'build-cuda', 'rtk_addon.node'),
     path.join(root, 'build', 'Release', 'rtk_addon.node'),
     path.join(root, 'build-cmake', 'Release', 'rtk_addon.node'),
     path.join(root, 'build-cmake', 'rtk_addon.node'),
   ];
+}
+
+function load(): Addon {
+  const candidates = addonCandidates();
   for (const file of candidates) {
     if (fs.existsSync(file)) return require(file) as Addon;
   }

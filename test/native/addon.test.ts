@@ -3,9 +3,9 @@
 // Metropolis–Hastings test, exact ULD steps and the RTK segment potential (rtk-math.md).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
 
 import { native } from '../../lib';
+import { addonCandidates } from '../../lib/native';
 import { mulberry32 } from '../helpers';
 
 type Real = Float64Array | Float32Array;
@@ -795,15 +795,13 @@ describe('run results own their samples (native/addon/samples_array.h)', () => {
   });
 });
 
-// The addon is built with hidden symbols (binding.gyp, CMakeLists.txt): a C++ symbol it exported
-// (an inline function's static, a template instance) would be bound process-wide to the first
-// copy loaded, so two builds of the addon in one process (two versions of the package) would
-// share such statics across different code.
+// The addon is built with hidden symbols and, on Linux, the version script
+// native/addon/exports.map (binding.gyp, CMakeLists.txt): a C++ symbol it exported (an inline
+// function's static, a template instance) would be bound process-wide to the first copy loaded,
+// so two builds of the addon in one process (two versions of the package) would share such
+// statics across different code.
 describe('the built addon', () => {
-  const root = path.join(__dirname, '..', '..');
-  const files = ['build/Release', 'build-cmake/Release', 'build-cmake', 'build-cuda/Release', 'build-cuda']
-    .map((dir) => path.join(root, dir, 'rtk_addon.node'))
-    .filter((file) => fs.existsSync(file));
+  const files = addonCandidates().filter((file) => fs.existsSync(file));
   const nmWorks = process.platform === 'linux' && spawnSync('nm', ['--version']).status === 0;
   (nmWorks ? test : test.skip)('exports its N-API entry point and no rtk symbol (Linux, nm)', () => {
     expect(files.length).toBeGreaterThan(0);

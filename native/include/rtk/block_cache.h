@@ -57,12 +57,12 @@ class BlockCache {
       delete_block(p);
       return;
     }
-    std::vector<Block> freed;
+    std::vector<void*> freed;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       size_t oldest = 0;
       while (held_ + bytes > kMaxBytes) {
-        freed.push_back(blocks_[oldest]);
+        freed.push_back(blocks_[oldest].data);
         held_ -= blocks_[oldest].bytes;
         ++oldest;
       }
@@ -70,7 +70,7 @@ class BlockCache {
       blocks_.push_back(Block{p, bytes});
       held_ += bytes;
     }
-    for (const Block& b : freed) delete_block(b.data);
+    for (void* q : freed) delete_block(q);
   }
 
   // Bytes kept now.

@@ -46,6 +46,17 @@ struct alignas(64) BlockSlot {
   T value{};
 };
 
+// The calling thread's slots for a for_blocks reduction over `blocks` blocks, reset to T{}: one
+// buffer per thread and result type, kept between calls (no allocation in a step loop once
+// grown). The pool's workers write into it through the returned reference. Each reduction has
+// its own result type, so two reductions never share a buffer.
+template <class T>
+std::vector<BlockSlot<T>>& block_slots(size_t blocks) {
+  static thread_local std::vector<BlockSlot<T>> slots;
+  slots.assign(blocks, BlockSlot<T>{});
+  return slots;
+}
+
 class ThreadPool {
  public:
   // The memory a pool's kernels work on (the samplers' Workspace holds these): host vectors,

@@ -110,10 +110,7 @@ void heun_update(ThreadPool& pool, double h, Real* x, const Real* s1, const Real
 template <class Find>
 NonFinite first_over_blocks(ThreadPool& pool, size_t n, size_t block, Find&& find) {
   const size_t blocks = (n + block - 1) / block;
-  // Reused (no allocation per step); a cache line per block (BlockSlot).
-  static thread_local std::vector<BlockSlot<NonFinite>> first_cache;
-  std::vector<BlockSlot<NonFinite>>& first = first_cache;
-  first.assign(blocks, BlockSlot<NonFinite>{});
+  std::vector<BlockSlot<NonFinite>>& first = block_slots<NonFinite>(blocks);
   pool.for_blocks(n, block, [&](size_t blk, size_t begin, size_t end) { first[blk].value = find(begin, end); });
   for (const BlockSlot<NonFinite>& f : first)
     if (f.value.found) return f.value;

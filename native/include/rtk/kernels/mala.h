@@ -165,15 +165,12 @@ template <class Tests>
 MalaAcceptInfo mh_over_blocks(ThreadPool& pool, size_t n, Tests&& tests) {
   constexpr size_t block = 1024;
   const size_t blocks = (n + block - 1) / block;
-  // Per-block partial sums (a cache line each: BlockSlot), reused between calls (no allocation in
-  // the step loop); a local reference so that the workers write into this thread's buffer.
+  // Per-block partial sums (block_slots).
   struct BlockSums {
     double prob_sum = 0;
     size_t count = 0;
   };
-  static thread_local std::vector<BlockSlot<BlockSums>> sums_cache;
-  std::vector<BlockSlot<BlockSums>>& sums = sums_cache;
-  sums.assign(blocks, BlockSlot<BlockSums>{});
+  std::vector<BlockSlot<BlockSums>>& sums = block_slots<BlockSums>(blocks);
   pool.for_blocks(n, block, [&](size_t blk, size_t begin, size_t end) {
     BlockSums s;
     tests(begin, end, &s.prob_sum, &s.count);

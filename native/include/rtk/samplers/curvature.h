@@ -42,15 +42,11 @@ double mean_secant_curvature(ThreadPool& pool, const Batch& b, const Real* z0, c
                              const Real* g1) {
   constexpr size_t block = 1024;
   const size_t blocks = (b.n + block - 1) / block;
-  // Reused between calls (no allocation per step), a cache line per block (BlockSlot); a local
-  // reference so that the workers write into this thread's buffer. Each block sums in a local
-  // and writes its slot once.
+  // Per-block sums (block_slots); each block sums in a local and writes its slot once.
   struct BlockSums {
     double sum = 0, count = 0;
   };
-  static thread_local std::vector<BlockSlot<BlockSums>> sums_cache;
-  std::vector<BlockSlot<BlockSums>>& sums = sums_cache;
-  sums.assign(blocks, BlockSlot<BlockSums>{});
+  std::vector<BlockSlot<BlockSums>>& sums = block_slots<BlockSums>(blocks);
   const size_t d = static_cast<size_t>(b.d);
   pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
     BlockSums s;
