@@ -74,7 +74,8 @@ export interface JsScoreRun {
   refreshX(): void;
   readonly t: number;
   provide(): void;
-  result(): NativeResult;
+  /** The samples once: a new array, or copied into out (returned as samples). */
+  result(out?: Real): NativeResult;
   close(): void;
   progress(): NativeProgress;
 }
@@ -103,8 +104,16 @@ export interface Addon {
     target: object,
     nfeBudget: number,
     dtype: 'float64' | 'float32',
+    out?: Real,
   ): { promise: Promise<NativeResult>; cancel(): void; progress(): NativeProgress };
-  sampleNativeSync(plan: NativePlan, target: object, nfeBudget: number, dtype: 'float64' | 'float32', onStep?: (progress: NativeProgress) => void): NativeResult;
+  sampleNativeSync(
+    plan: NativePlan,
+    target: object,
+    nfeBudget: number,
+    dtype: 'float64' | 'float32',
+    onStep?: (progress: NativeProgress) => void,
+    out?: Real,
+  ): NativeResult;
   philox4x32(counter: Uint32Array, key: Uint32Array): Uint32Array;
   normals(out: Real, options: KernelOptions): void;
   scoreStep(c: StepCoefficients, x: Real, score: Real, out: Real, options: KernelOptions): void;

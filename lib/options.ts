@@ -81,6 +81,13 @@ export interface SampleOptions {
   threads?: number;
   /** Precision of the run. Default 'float64'. */
   dtype?: 'float64' | 'float32';
+  /**
+   * Where the samples go: a Float64Array (dtype 'float64') or Float32Array ('float32') of
+   * particles * dim values, written when the run completes (untouched if it fails or is
+   * aborted) and returned as `samples`. Without it every run returns a new array. Repeated runs
+   * into one array reuse the run's memory instead of mapping fresh pages for each result.
+   */
+  out?: Real;
   /** Where the run executes: 'cpu' (default), 'cuda' (the GPU backend of a `npm run build:cuda`
    * build; an error without a usable GPU) or 'auto' (the GPU when usable, else the CPU, noted
    * in stats.deviceNote). On the GPU a native mixture stays in device memory for the whole run;
@@ -96,7 +103,7 @@ export interface SampleOptions {
 export const OPTION_NAMES: readonly (keyof SampleOptions)[] = [
   'target', 'score', 'energy', 'dim', 'particles', 'seed', 'sampler', 'nfe', 'T', 'tEnd', 'schedule', 'switchTime', 'hybridPrefix', 'segments', 'grid',
   'tMin', 'stepSize', 'targetAccept', 'friction', 'innerSteps', 'warmStart', 'projectionRadius', 'energyEstimate',
-  'finalDenoise', 'langevinSteps', 'aldStepScale', 'threads', 'dtype', 'device', 'onProgress', 'progressIntervalMs', 'signal',
+  'finalDenoise', 'langevinSteps', 'aldStepScale', 'threads', 'dtype', 'out', 'device', 'onProgress', 'progressIntervalMs', 'signal',
 ];
 
 /** One segment (RTK) or step (baselines) of a run: tStart, t, eta, steps, nfe, energyEvals and,

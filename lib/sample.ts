@@ -28,10 +28,21 @@ interface Validated {
   score?: ScoreFunction;
   energy?: EnergyFunction;
   dtype: 'float64' | 'float32';
+  out?: Real;
   device: ResolvedDevice;
   onProgress?: (p: ProgressInfo) => void;
   progressIntervalMs: number;
   signal?: AbortSignal;
+}
+
+/** The `out` option: a typed array of the run's dtype with particles * dim values. */
+function samplesOut(value: unknown, dtype: 'float64' | 'float32', values: number): Real {
+  const name = dtype === 'float32' ? 'Float32Array' : 'Float64Array';
+  // The tag, not instanceof: an array from another realm (vm context, worker) is as good.
+  if (Object.prototype.toString.call(value) !== `[object ${name}]`) throw typeError('out', `a ${name} (dtype '${dtype}')`, value);
+  const array = value as Real;
+  if (array.length !== values) throw rangeError('out', `a ${name} of particles * dim = ${values} values`, value);
+  return array;
 }
 
 function autoOrPositive(option: string, value: unknown): number {
@@ -86,6 +97,7 @@ function validate(options: SampleOptions): Validated {
   const nfe = o.nfe === undefined ? 64 : integer('nfe', o.nfe, 1, 1e7);
   const threads = o.threads === undefined ? 0 : integer('threads', o.threads, 1, 1024);
   const dtype = o.dtype === undefined ? 'float64' : oneOf('dtype', o.dtype, ['float64', 'float32'] as const);
+  const out = o.out === undefined ? undefined : samplesOut(o.out, dtype, particles * dim);
   const deviceOption = o.device === undefined ? 'cpu' : oneOf('device', o.device, ['cpu', 'cuda', 'auto'] as const);
   let T = o.T === undefined ? 5 : positiveNumber('T', o.T);
   // e^{-20} = 2e-9: p_T is N(0, I) to double precision long before; larger T only adds huge
@@ -170,6 +182,7 @@ function validate(options: SampleOptions): Validated {
     score: o.score as ScoreFunction | undefined,
     energy: sampler === 'rtk-mala' ? (o.energy as EnergyFunction | undefined) : undefined,
     dtype,
+    out,
     device,
     onProgress: o.onProgress as ((p: ProgressInfo) => void) | undefined,
     progressIntervalMs,
@@ -242,7 +255,7 @@ function* jsScoreLoop(v: Validated, started: number): Generator<PromiseLike<unkn
       report();
     }
     report(true);
-    return run.result();
+    return run.result(v.out);
   } finally {
     run.close();
   }
@@ -258,7 +271,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   const started = Date.now();
   if (v.signal?.aborted) throw abortError(v.signal);
   if (v.target) {
-    const handle = addon.sampleNative(v.resolved.plan, v.target.native, v.input.nfe, v.dtype);
+    const handle = addon.sampleNative(v.resolved.plan, v.target.native, v.input.nfe, v.dtype, v.out);
     const onAbort = () => handle.cancel();
     v.signal?.addEventListener('abort', onAbort, { once: true });
     const report = progressReporter(v, started, () => handle.progress());
@@ -317,7 +330,7 @@ export function sampleSync(options: SampleOptions): SampleResult {
       last = p;
       report();
     };
-    const r = addon.sampleNativeSync(v.resolved.plan, v.target.native, v.input.nfe, v.dtype, v.onProgress ? onStep : undefined);
+    const r = addon.sampleNativeSync(v.resolved.plan, v.target.native, v.input.nfe, v.dtype, v.onProgress ? onStep : undefined, v.out);
     if (last) report(true);
     return finish(v, r, started, 'native');
   }

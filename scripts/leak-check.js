@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Leak check: many short sampling runs, alternating the native target and a JS score (sample
-// and sampleSync, every sampler), then faulty runs (throwing / rejecting / NaN / partial /
-// detaching scores, aborted runs); prints RSS, heap, external memory and the thread count at
-// intervals and says whether RSS stayed flat after the warm-up.
+// and sampleSync, every sampler, with and without `out`), then faulty runs (throwing / rejecting
+// / NaN / partial / detaching scores, a detached `out`, aborted runs); prints RSS, heap,
+// external memory and the thread count at intervals and says whether RSS stayed flat after the
+// warm-up.
 //
 //   node scripts/leak-check.js [--runs 10000] [--faults 3000] [--every 1000] [--particles 32]
 //                              [--limit-mb 24] [--dist]
@@ -74,7 +75,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function goodRun(i) {
   const sampler = samplers[i % samplers.length];
-  const base = { sampler, particles: PARTICLES, nfe: 16, seed: i >>> 0 };
+  // Every other group of four runs writes its samples into a caller's `out` array.
+  const out = (i >> 2) % 2 ? { out: new Float64Array(PARTICLES * 3) } : {};
+  const base = { sampler, particles: PARTICLES, nfe: 16, seed: i >>> 0, ...out };
   switch (i % 4) {
     case 0: return L.sample({ target, ...base });
     case 1: return L.sample({ score, energy, dim: 3, ...base });
@@ -93,6 +96,12 @@ const faults = [
   ['detaches out', () => L.sample({ score: (x, t, out) => { score(x, t, out); structuredClone(out.buffer, { transfer: [out.buffer] }); }, dim: 3, sampler: 'ald', nfe: 8, particles: PARTICLES })],
   ['Promise to sampleSync', async () => L.sampleSync({ score: async (x, t, out) => score(x, t, out), dim: 3, sampler: 'ddpm', nfe: 8, particles: PARTICLES })],
   ['bad option', async () => L.sample({ target, particles: -1 })],
+  ['out detached during the run', () => {
+    const out = new Float64Array(2000 * 3);
+    const p = L.sample({ target, sampler: 'ddpm', nfe: 8, particles: 2000, out });
+    structuredClone(out.buffer, { transfer: [out.buffer] });
+    return p;
+  }],
   ['abort (JS)', () => {
     const c = new AbortController();
     let calls = 0;

@@ -12,6 +12,12 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** Detaches the array's buffer (transfers it away, as postMessage does): its length becomes 0. */
+export function detach(array: ArrayBufferView): void {
+  const buffer = array.buffer as ArrayBuffer;
+  if (buffer.byteLength > 0) structuredClone(buffer, { transfer: [buffer] });
+}
+
 /** Equal lengths and Object.is-equal values (so -0 differs from 0 and NaN equals NaN). */
 export function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;

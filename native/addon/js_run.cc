@@ -241,16 +241,18 @@ Napi::Value JsScoreRun::Provide(const Napi::CallbackInfo& info) {
 }
 
 template <class Real>
-Napi::Value JsScoreRun::result_typed(Napi::Env env) {
-  // The array shares the samples' memory (no copy); result() returns it once.
+Napi::Value JsScoreRun::result_typed(Napi::Env env, const Napi::Value& out) {
+  // The samples go to JS once (samples_for_js): as an array over their memory, or copied into out.
+  check_samples_out<Real>(out, plan_.n * static_cast<size_t>(plan_.d));
   auto& samples = *static_cast<SampleValues<Real>*>(samples_.get());
   Napi::Object result = Napi::Object::New(env);
-  result.Set("samples", typed_array_over(env, samples.data(), samples.size(), std::move(samples_)));
+  result.Set("samples", samples_for_js(env, std::move(samples), out));
+  samples_.reset();
   result.Set("stats", stats_to_js(env, *stats_));
   return result;
 }
 
-// result() -> { samples, stats } once next() returned 2.
+// result(out?) -> { samples, stats } once next() returned 2; samples is out when given.
 Napi::Value JsScoreRun::Result(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   {
@@ -260,7 +262,7 @@ Napi::Value JsScoreRun::Result(const Napi::CallbackInfo& info) {
   }
   if (thread_.joinable()) thread_.join();
   pool_.reset();
-  return dtype_ == Dtype::Float64 ? result_typed<double>(env) : result_typed<float>(env);
+  return dtype_ == Dtype::Float64 ? result_typed<double>(env, info[0]) : result_typed<float>(env, info[0]);
 }
 
 // close(): stops the sampler (if still running) and frees its buffers.

@@ -3,7 +3,7 @@
 // function (sync or async) on preallocated typed arrays and hands the result back:
 //   const run = new JsScoreRun(plan, nfeBudget, xBuffer, scoreBuffer, energyBuffer | null);
 //   for (let kind; (kind = run.next()) !== DONE; ) { f(xBuffer, run.t, out); run.provide(); }
-//   const { samples, stats } = run.result(); run.close();
+//   const { samples, stats } = run.result(out?); run.close();
 // All copies between the sampler and the JS buffers happen on the JS thread while the sampler
 // waits, so a user who keeps a buffer and writes to it later never races the sampler.
 #pragma once
@@ -68,7 +68,7 @@ class JsScoreRun : public Napi::ObjectWrap<JsScoreRun> {
   template <class Real>
   void check_reply(Napi::Env env, bool score, Real* out);
   template <class Real>
-  Napi::Value result_typed(Napi::Env env);
+  Napi::Value result_typed(Napi::Env env, const Napi::Value& out);
 
   rtk::Plan plan_;
   Device device_ = Device::Cpu;

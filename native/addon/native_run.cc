@@ -39,14 +39,17 @@ std::string out_of_memory_message(const rtk::Plan& plan) {
 template <class Real>
 class NativeRunWorker : public Napi::AsyncWorker {
  public:
+  // out: undefined, or the typed array the samples are copied into (check_samples_out).
   NativeRunWorker(Napi::Env env, rtk::Plan plan, Device device, std::shared_ptr<const NativeTarget> target,
-                  std::shared_ptr<RunState> state)
+                  std::shared_ptr<RunState> state, const Napi::Value& out)
       : Napi::AsyncWorker(env, "rtk-diffusion:sample"),
         deferred_(Napi::Promise::Deferred::New(env)),
         plan_(std::move(plan)),
         device_(device),
         target_(std::move(target)),
-        state_(std::move(state)) {}
+        state_(std::move(state)) {
+    if (!out.IsUndefined()) out_ = Napi::Persistent(out);
+  }
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
@@ -67,7 +70,12 @@ class NativeRunWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::Object result = Napi::Object::New(env);
-    result.Set("samples", samples_to_js(env, std::move(samples_)));
+    try {
+      result.Set("samples", samples_for_js(env, std::move(samples_), out_.IsEmpty() ? env.Undefined() : out_.Value()));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());  // `out` no longer fits (detached or resized during the run)
+      return;
+    }
     result.Set("stats", stats_to_js(env, stats_));
     deferred_.Resolve(result);
   }
@@ -85,12 +93,13 @@ class NativeRunWorker : public Napi::AsyncWorker {
   Device device_;
   std::shared_ptr<const NativeTarget> target_;
   std::shared_ptr<RunState> state_;
+  Napi::Reference<Napi::Value> out_;  // empty without `out`
   SampleValues<Real> samples_;
   rtk::Stats stats_;
   bool cancelled_ = false;
 };
 
-// The arguments both entry points share: (plan, target, nfeBudget, dtype), checked.
+// The arguments both entry points share: (plan, target, nfeBudget, dtype) and `out`, checked.
 struct NativeRunArgs {
   rtk::Plan plan;
   Device device;
@@ -99,7 +108,7 @@ struct NativeRunArgs {
   bool float32;
 };
 
-NativeRunArgs native_run_args(const Napi::CallbackInfo& info) {
+NativeRunArgs native_run_args(const Napi::CallbackInfo& info, const Napi::Value& out) {
   Napi::Env env = info.Env();
   NativeRunArgs a{plan_arg(info[0]), device_arg(info[0]), native_target_of(info[1]), 0, false};
   if (!a.target) throw_type(env, "target", "a native target (GaussianMixture or a score plugin)", info[1]);
@@ -110,11 +119,14 @@ NativeRunArgs native_run_args(const Napi::CallbackInfo& info) {
     throw_type(env, "target", "a target with an energy for sampler 'rtk-mala' (use 'rtk-mala-es')", info[1]);
   a.nfe_budget = static_cast<int>(count_arg(info[2], "nfeBudget", 1ull << 31));
   a.float32 = info[3].IsString() && info[3].As<Napi::String>().Utf8Value() == "float32";
+  const size_t values = a.plan.n * static_cast<size_t>(a.plan.d);
+  if (a.float32) check_samples_out<float>(out, values);
+  else check_samples_out<double>(out, values);
   return a;
 }
 
 template <class Real>
-Napi::Object run_here(Napi::Env env, const NativeRunArgs& a, const Napi::Value& on_step) {
+Napi::Object run_here(Napi::Env env, const NativeRunArgs& a, const Napi::Value& on_step, const Napi::Value& out) {
   RunState state;
   state.nfe_budget = a.nfe_budget;
   rtk::RunHooks hooks = state.hooks();
@@ -138,22 +150,23 @@ Napi::Object run_here(Napi::Env env, const NativeRunArgs& a, const Napi::Value& 
     throw Napi::RangeError::New(env, out_of_memory_message<Real>(a.plan));
   }
   Napi::Object result = Napi::Object::New(env);
-  result.Set("samples", samples_to_js(env, std::move(samples)));
+  result.Set("samples", samples_for_js(env, std::move(samples), out));
   result.Set("stats", stats_to_js(env, stats));
   return result;
 }
 
 }  // namespace
 
+// sampleNativeSync(plan, target, nfeBudget, dtype, onStep?, out?)
 Napi::Value SampleNativeSync(const Napi::CallbackInfo& info) {
-  const NativeRunArgs a = native_run_args(info);
-  return a.float32 ? run_here<float>(info.Env(), a, info[4]) : run_here<double>(info.Env(), a, info[4]);
+  const NativeRunArgs a = native_run_args(info, info[5]);
+  return a.float32 ? run_here<float>(info.Env(), a, info[4], info[5]) : run_here<double>(info.Env(), a, info[4], info[5]);
 }
 
-// sampleNative(plan, target: NativeGaussianMixture, nfeBudget, dtype: 'float64' | 'float32')
+// sampleNative(plan, target: NativeGaussianMixture, nfeBudget, dtype: 'float64' | 'float32', out?)
 Napi::Value SampleNative(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  NativeRunArgs a = native_run_args(info);
+  NativeRunArgs a = native_run_args(info, info[4]);
   rtk::Plan plan = std::move(a.plan);
   const Device device = a.device;
   std::shared_ptr<const NativeTarget> target = std::move(a.target);
@@ -161,11 +174,11 @@ Napi::Value SampleNative(const Napi::CallbackInfo& info) {
   state->nfe_budget = a.nfe_budget;
   Napi::Promise promise;
   if (a.float32) {
-    auto* worker = new NativeRunWorker<float>(env, plan, device, target, state);
+    auto* worker = new NativeRunWorker<float>(env, plan, device, target, state, info[4]);
     promise = worker->Promise();
     worker->Queue();
   } else {
-    auto* worker = new NativeRunWorker<double>(env, plan, device, target, state);
+    auto* worker = new NativeRunWorker<double>(env, plan, device, target, state, info[4]);
     promise = worker->Promise();
     worker->Queue();
   }

@@ -1,7 +1,7 @@
 // A run's samples handed to JS without a copy: the host buffer the sampler wrote becomes the
 // backing store of the Float64Array / Float32Array that JS receives, and is freed when V8
 // collects it. Its size is reported to V8 as external memory, so that the garbage collector
-// sees what a large result holds.
+// sees what a large result holds. Or, when JS gave the run an `out` array, copied into that.
 #pragma once
 #include <napi.h>
 
@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "convert.h"
 #include "rtk/uninitialized_allocator.h"
 
 namespace rtk_addon {
@@ -55,6 +56,28 @@ Napi::TypedArrayOf<Real> samples_to_js(Napi::Env env, SampleValues<Real>&& sampl
   Real* values = samples.data();
   const size_t count = samples.size();
   return typed_array_over(env, values, count, std::move(samples));
+}
+
+// Checks a run's `out` argument before the run: undefined, or a typed array of Real with
+// `count` values (TypeError / RangeError naming `out` otherwise).
+template <class Real>
+void check_samples_out(const Napi::Value& out, size_t count) {
+  if (!out.IsUndefined()) typed_array<Real>(out, "out", count);
+}
+
+// The samples for JS at the end of a run, on the JS thread: without `out` (undefined) a typed
+// array over their memory (samples_to_js); with `out`, copied into it and returned, their
+// memory going straight back to the block cache (uninitialized_allocator.h), so that the next
+// run of the same size finds its pages mapped instead of faulting in fresh ones while V8 still
+// holds the previous runs' arrays. `out` is checked again: JS may have detached or resized it
+// during the run.
+template <class Real>
+Napi::Value samples_for_js(Napi::Env env, SampleValues<Real>&& samples, const Napi::Value& out) {
+  if (out.IsUndefined()) return samples_to_js(env, std::move(samples));
+  const ArrayView<Real> view = typed_array<Real>(out, "out", samples.size());
+  std::copy(samples.begin(), samples.end(), view.data);
+  SampleValues<Real>().swap(samples);
+  return out;
 }
 
 }  // namespace rtk_addon

@@ -2,7 +2,7 @@
 // exact NFE accounting, determinism, JS path == native path, faulty scores, bad options.
 import { AbortError, GaussianMixture, marginalAccuracy, marginalAccuracyFloor, sample, sampleSync, SAMPLERS } from '../../lib';
 import type { SampleOptions, SamplerName } from '../../lib';
-import { sameBits } from '../helpers';
+import { detach, sameBits } from '../helpers';
 
 const gaussian = new GaussianMixture({ means: [[0.5, -1, 2]], variances: [[0.5, 0.2, 1.5]] });
 const mu = [0.5, -1, 2];
@@ -119,6 +119,88 @@ describe('determinism', () => {
     const f32 = await sample({ ...base, dtype: 'float32' });
     expect(Object.prototype.toString.call(f32.samples)).toBe('[object Float32Array]');
     for (let i = 0; i < f64.samples.length; i++) expect(Math.abs(f32.samples[i] - f64.samples[i])).toBeLessThan(1e-3);
+  });
+});
+
+describe('out: the samples written into the caller\'s array', () => {
+  const target = GaussianMixture.paperTarget();
+  const base: SampleOptions = { target, sampler: 'rtk-mala', nfe: 24, particles: 1003, seed: 9 };
+
+  test.each([
+    ['float64', 1],
+    ['float64', 2],
+    ['float32', 1],
+    ['float32', 2],
+  ] as const)('%s, %i threads: sample and sampleSync return out, with the bits of a run without it', async (dtype, threads) => {
+    const options: SampleOptions = { ...base, dtype, threads };
+    const fresh = await sample(options);
+    const make = () => (dtype === 'float32' ? new Float32Array(1003 * 10) : new Float64Array(1003 * 10));
+    const out = make().fill(NaN);
+    const r = await sample({ ...options, out });
+    expect(r.samples).toBe(out);
+    expect(sameBits(fresh.samples, out)).toBe(true);
+    const syncOut = make();
+    expect(sampleSync({ ...options, out: syncOut }).samples).toBe(syncOut);
+    expect(sameBits(fresh.samples, syncOut)).toBe(true);
+  });
+
+  test('a JS score run (sample and sampleSync) returns out, with the bits of a run without it', async () => {
+    const options: SampleOptions = {
+      score: (x, t, o) => target.score(x, t, o),
+      energy: (x, t, o) => target.energy(x, t, o),
+      dim: 10,
+      sampler: 'rtk-mala',
+      nfe: 16,
+      particles: 300,
+      seed: 4,
+    };
+    const fresh = await sample(options);
+    const out = new Float64Array(3000);
+    expect((await sample({ ...options, out })).samples).toBe(out);
+    expect(sameBits(fresh.samples, out)).toBe(true);
+    const syncOut = new Float64Array(3000);
+    expect(sampleSync({ ...options, out: syncOut }).samples).toBe(syncOut);
+    expect(sameBits(fresh.samples, syncOut)).toBe(true);
+  });
+
+  test('one array reused across runs holds the last run', async () => {
+    const out = new Float64Array(1003 * 10);
+    await sample({ ...base, seed: 1, out });
+    await sample({ ...base, seed: 2, out });
+    expect(sameBits((await sample({ ...base, seed: 2 })).samples, out)).toBe(true);
+  });
+
+  test('a run that fails leaves out untouched: aborted (JS score), or stopped by its onProgress (native, sampleSync)', async () => {
+    const out = new Float64Array(30).fill(7);
+    const controller = new AbortController();
+    let calls = 0;
+    const aborted = sample({
+      score: (x, t, o) => {
+        if (++calls === 5) controller.abort();
+        gaussian.score(x, t, o);
+      },
+      dim: 3,
+      sampler: 'ddpm',
+      nfe: 20,
+      particles: 10,
+      signal: controller.signal,
+      out,
+    });
+    await expect(aborted).rejects.toBeInstanceOf(AbortError);
+    expect(out.every((v) => v === 7)).toBe(true);
+    const stop = new Error('stop');
+    const onProgress = () => {
+      throw stop;
+    };
+    expect(() => sampleSync({ target: gaussian, sampler: 'ddpm', nfe: 20, particles: 10, out, progressIntervalMs: 0, onProgress })).toThrow(stop);
+    expect(out.every((v) => v === 7)).toBe(true);
+  });
+
+  test('out detached during the run: the run rejects with a RangeError naming out', async () => {
+    const out = new Float64Array(20000 * 10);
+    const run = sample({ target, particles: 20000, nfe: 16, out });
+    detach(out);
+    await expect(run).rejects.toThrow(/Expected a Float64Array of length 200000 for out but received one of length 0/);
   });
 });
 

@@ -17,7 +17,7 @@ import {
   x0Score,
 } from '../../lib';
 import type { SampleOptions } from '../../lib';
-import { caught, caughtSync, ErrorName, expectOptionError, gauss3, isError, Real } from './helpers';
+import { caught, caughtSync, detach, ErrorName, expectOptionError, gauss3, isError, Real } from './helpers';
 
 const target = gauss3();
 const score = (x: Real, t: number, out: Real) => target.score(x, t, out);
@@ -28,6 +28,12 @@ const eps = () => undefined;
 type SampleCase = [string, unknown, ErrorName, string | RegExp, RegExp | undefined, RegExp | undefined];
 
 const T = { target, particles: 4 };
+
+function detachedFloat64Array(length: number): Float64Array {
+  const array = new Float64Array(length);
+  detach(array);
+  return array;
+}
 const J = { score, dim: 3, particles: 4 };
 
 const sampleCases: SampleCase[] = [
@@ -162,6 +168,14 @@ const sampleCases: SampleCase[] = [
   ['signal an empty object', { ...T, signal: {} }, 'TypeError', 'signal', /an AbortSignal/, /an object/],
   ['sampler a number', { ...T, sampler: 5 }, 'TypeError', 'sampler', /'rtk-mala'/, /the number 5/],
   ['sampler wrong case', { ...T, sampler: 'RTK-MALA' }, 'RangeError', 'sampler', /'rtk-mala'/, /"RTK-MALA"/],
+  // out (particles * dim = 12 values)
+  ['out an Array', { ...T, out: new Array(12).fill(0) }, 'TypeError', 'out', /a Float64Array \(dtype 'float64'\)/, /an Array of length 12/],
+  ['out of the other dtype', { ...T, out: new Float32Array(12) }, 'TypeError', 'out', /a Float64Array/, /a Float32Array of length 12/],
+  ['out float64 for dtype float32', { ...T, dtype: 'float32', out: new Float64Array(12) }, 'TypeError', 'out', /a Float32Array \(dtype 'float32'\)/, /a Float64Array of length 12/],
+  ['out too short', { ...T, out: new Float64Array(11) }, 'RangeError', 'out', /particles \* dim = 12 values/, /a Float64Array of length 11/],
+  ['out too long (JS score)', { ...J, out: new Float64Array(13) }, 'RangeError', 'out', /12 values/, /length 13/],
+  ['out detached', { ...T, out: detachedFloat64Array(12) }, 'RangeError', 'out', /12 values/, /length 0/],
+  ['out a DataView', { ...T, out: new DataView(new ArrayBuffer(96)) }, 'TypeError', 'out', /a Float64Array/, /a DataView/],
 ];
 
 describe('sample: bad options', () => {

@@ -13,7 +13,7 @@
 // FC_SEED=<n> | random and FC_RUNS=<n per entry point> as in fuzz-options.test.ts.
 import fc from 'fast-check';
 import { native } from '../../lib';
-import { isError, runIsolated } from './helpers';
+import { detach, isError, runIsolated } from './helpers';
 
 const SEED = process.env.FC_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.FC_SEED ?? 20261130);
 const RUNS = Number(process.env.FC_RUNS ?? 300);
@@ -441,6 +441,24 @@ function makePlan(p: { sampler: string; n: number; d: number; k: number; mutatio
   return plan;
 }
 
+// The `out` argument of sampleNative, sampleNativeSync and JsScoreRun.result: none (mostly), an
+// array that fits the plan (n * d values of the dtype), one of the other type or a value too
+// many, junk, or one that fits but whose buffer JS detaches while the run goes on (sampleNative:
+// right after the call; sampleNativeSync: at its first step; JsScoreRun: not detached).
+const outArb = fc.oneof(
+  { arbitrary: fc.constant<unknown>('none'), weight: 6 },
+  { arbitrary: fc.constantFrom<unknown>('fit', 'fit', 'other type', 'one more', 'detach'), weight: 4 },
+  { arbitrary: junk, weight: 1 },
+);
+function makeOut(o: unknown, n: number, d: number, dtype: unknown): unknown {
+  const make = (type: unknown, length: number) => (type === 'float32' ? new Float32Array(length) : new Float64Array(length));
+  if (o === 'none') return undefined;
+  if (o === 'fit' || o === 'detach') return make(dtype, n * d);
+  if (o === 'other type') return make(dtype === 'float32' ? 'float64' : 'float32', n * d);
+  if (o === 'one more') return make(dtype, n * d + 1);
+  return o;
+}
+
 describe('fuzz: JsScoreRun protocol', () => {
   const ACTIONS = ['next', 'next', 'next', 'provide', 'provide', 'provide', 'write', 'write', 'write', 'writeNaN', 'writePart', 'result', 'progress', 't', 'close', 'detach', 'writeEnergy'] as const;
   test('random plans, buffers and call sequences: every call returns or throws an Error', () => {
@@ -453,6 +471,7 @@ describe('fuzz: JsScoreRun protocol', () => {
       energy: fc.oneof(fc.constant(null), arraySpec),
       actions: fc.array(fc.constantFrom(...ACTIONS), { minLength: 0, maxLength: 40 }),
       autoDrive: fc.boolean(),
+      out: outArb,
     });
     fc.assert(
       fc.property(runArb, (c) => {
@@ -503,8 +522,10 @@ describe('fuzz: JsScoreRun protocol', () => {
               case 'writePart': writeScore('part'); break;
               case 'writeEnergy': writeEnergy(); break;
               case 'result': {
-                const r = attempt('JsScoreRun.result', () => run.result());
+                const out = makeOut(c.out, n, d, c.dtype === 'f32' ? 'float32' : 'float64');
+                const r = attempt('JsScoreRun.result', () => run.result(out as never));
                 if (r.ok) expect(r.value.samples.length).toBe(n * d);
+                if (r.ok && out !== undefined) expect(r.value.samples).toBe(out);
                 break;
               }
               case 'progress': {
@@ -555,7 +576,7 @@ describe('fuzz: JsScoreRun protocol', () => {
 });
 
 describe('fuzz: sampleNative', () => {
-  test('random plans, targets, budgets and dtypes: a result or a rejection with an Error', async () => {
+  test('random plans, targets, budgets, dtypes and out arrays: a result or a rejection with an Error', async () => {
     const mixtures = [1, 2, 3].map((d) => new native.NativeGaussianMixture(Float64Array.of(1), new Float64Array(d), new Float64Array(d).fill(0.5), d));
     // 'match': the mixture of the plan's dim; else another dim, or not a target at all.
     const targetArb = fc.oneof(
@@ -570,13 +591,16 @@ describe('fuzz: sampleNative', () => {
         num(fc.integer({ min: 0, max: 1000 })),
         fc.constantFrom<unknown>('float64', 'float32', 'float16', 5, undefined),
         fc.constantFrom('await', 'await', 'await', 'cancel', 'progress'),
-        async (p, t, nfe, dtype, mode) => {
-          trace('sampleNative', [p, t === 'match' ? 'match' : String(t), nfe, dtype, mode]);
+        outArb,
+        async (p, t, nfe, dtype, mode, o) => {
+          trace('sampleNative', [p, t === 'match' ? 'match' : String(t), nfe, dtype, mode, String(o)]);
           const plan = makePlan(p);
           const target = t === 'match' ? mixtures[p.d - 1] : t;
-          const made = attempt('sampleNative()', () => native.sampleNative(plan as never, target as object, nfe as number, dtype as never));
+          const out = makeOut(o, p.n, p.d, dtype);
+          const made = attempt('sampleNative()', () => native.sampleNative(plan as never, target as object, nfe as number, dtype as never, out as never));
           if (!made.ok) return;
           const handle = made.value;
+          if (o === 'detach') detach(out as Float64Array);
           if (mode === 'cancel') handle.cancel();
           if (mode === 'progress') expect(typeof handle.progress().nfeSpent).toBe('number');
           try {
@@ -584,6 +608,7 @@ describe('fuzz: sampleNative', () => {
             record('sampleNative (promise)', 'resolved');
             expect(r.samples.length).toBe(p.n * p.d);
             expect(Object.prototype.toString.call(r.samples)).toBe(dtype === 'float32' ? '[object Float32Array]' : '[object Float64Array]');
+            if (out !== undefined) expect(r.samples).toBe(out);
           } catch (e) {
             if (!isError(e)) throw new Error(`sampleNative rejected with a non-Error: ${String(e)}`);
             record('sampleNative (promise)', (e as { code?: string }).code === 'RTK_CANCELLED' ? 'rejected (cancelled)' : `rejected ${e.name}`);
@@ -596,7 +621,7 @@ describe('fuzz: sampleNative', () => {
 });
 
 describe('fuzz: sampleNativeSync', () => {
-  test('random plans, targets, budgets, dtypes and step callbacks: a result or a thrown Error', () => {
+  test('random plans, targets, budgets, dtypes, step callbacks and out arrays: a result or a thrown Error', () => {
     const mixtures = [1, 2, 3].map((d) => new native.NativeGaussianMixture(Float64Array.of(1), new Float64Array(d), new Float64Array(d).fill(0.5), d));
     const targetArb = fc.oneof(
       { arbitrary: fc.constant<unknown>('match'), weight: 12 },
@@ -612,14 +637,19 @@ describe('fuzz: sampleNativeSync', () => {
         num(fc.integer({ min: 0, max: 1000 })),
         fc.constantFrom<unknown>('float64', 'float32', 'float16', 5, undefined),
         stepArb,
-        (p, t, nfe, dtype, onStep) => {
-          trace('sampleNativeSync', [p, t === 'match' ? 'match' : String(t), nfe, dtype, typeof onStep]);
+        outArb,
+        (p, t, nfe, dtype, onStep, o) => {
+          trace('sampleNativeSync', [p, t === 'match' ? 'match' : String(t), nfe, dtype, typeof onStep, String(o)]);
           const plan = makePlan(p);
           const target = t === 'match' ? mixtures[p.d - 1] : t;
+          const out = makeOut(o, p.n, p.d, dtype);
+          // 'detach': the first step callback detaches out, in the middle of the run.
+          const step = o === 'detach' && typeof onStep !== 'function' ? () => detach(out as Float64Array) : onStep;
           const r = attempt('sampleNativeSync()', () =>
-            native.sampleNativeSync(plan as never, target as object, nfe as number, dtype as never, onStep as never),
+            native.sampleNativeSync(plan as never, target as object, nfe as number, dtype as never, step as never, out as never),
           );
           if (r.ok) expect(r.value.samples.length).toBe(p.n * p.d);
+          if (r.ok && out !== undefined) expect(r.value.samples).toBe(out);
         },
       ),
       { numRuns: RUNS * 2, seed: SEED, endOnFailure: true },

@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { GaussianMixture } from '../../lib';
 
-export { mulberry32, sameBits } from '../helpers';
+export { detach, mulberry32, sameBits } from '../helpers';
 
 export type Real = Float64Array | Float32Array;
 export type ErrorName = 'TypeError' | 'RangeError' | 'Error' | 'AbortError';
