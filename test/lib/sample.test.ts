@@ -131,7 +131,7 @@ describe('out: the samples written into the caller\'s array', () => {
     ['float64', 2],
     ['float32', 1],
     ['float32', 2],
-  ] as const)('%s, %i threads: sample and sampleSync return out, with the bits of a run without it', async (dtype, threads) => {
+  ] as const)('%s, threads %i: sample and sampleSync return out, with the bits of a run without it', async (dtype, threads) => {
     const options: SampleOptions = { ...base, dtype, threads };
     const fresh = await sample(options);
     const make = () => (dtype === 'float32' ? new Float32Array(1003 * 10) : new Float64Array(1003 * 10));
@@ -161,6 +161,15 @@ describe('out: the samples written into the caller\'s array', () => {
     const syncOut = new Float64Array(3000);
     expect(sampleSync({ ...options, out: syncOut }).samples).toBe(syncOut);
     expect(sameBits(fresh.samples, syncOut)).toBe(true);
+  });
+
+  test('out may be a view into a larger buffer: the run writes only its own values', async () => {
+    const values = 1003 * 10;
+    const buffer = new Float64Array(values + 3).fill(-5);
+    const out = buffer.subarray(1, 1 + values);
+    await sample({ ...base, out });
+    expect(sameBits((await sample(base)).samples, out)).toBe(true);
+    expect([buffer[0], buffer[values + 1], buffer[values + 2]]).toEqual([-5, -5, -5]);
   });
 
   test('one array reused across runs holds the last run', async () => {
