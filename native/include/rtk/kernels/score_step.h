@@ -92,19 +92,24 @@ void score_step(ThreadPool& pool, const Batch& b, const ScoreStep& c, const Real
                 Real* out, const StreamId& noise) {
   const size_t d = static_cast<size_t>(b.d);
   pool.parallel_for(b.n, [&](size_t begin, size_t end) {
-    size_t p = begin;
-    if (c.cn != 0.0) {
-      // Whole tiles with their noise drawn at once, the same bits as score_step_particle row by
-      // row, each tile's Philox words a tile ahead where they fit (for_tiles_with_normals;
-      // bench/kernels, n = 20,000, 1 thread: score_step (ddpm) 1.53 -> 1.41 ns per particle and
-      // dimension, ula_step 1.52 -> 1.42).
-      const StreamId streams[1] = {noise};
-      p = for_tiles_with_normals(streams, b.particle_offset, begin, end, b.d,
-                                 [&](size_t row, const Lanes(&xi)[1][kNormalGroup], int first, int last) {
-                                   score_step_rows(c, x + row * d, s + row * d, out + row * d, b.d, xi[0], first,
-                                                   last);
-                                 });
+    if (c.cn == 0.0) {
+      // Without noise (DDIM, Tweedie, the probability-flow Euler step) the rows' values are one
+      // flat range, in one loop that vectorises: score_step_block's arithmetic value by value
+      // (bench/kernels, score_step (ddim), 1 thread: 4.6x faster at n = 20,000, 7.7x at 2,000,
+      // than row by row).
+      for (size_t i = begin * d; i < end * d; ++i) out[i] = static_cast<Real>(c.cx * x[i] + c.cs * s[i]);
+      return;
     }
+    // Whole tiles with their noise drawn at once, the same bits as score_step_particle row by
+    // row, each tile's Philox words a tile ahead where they fit (for_tiles_with_normals;
+    // bench/kernels, n = 20,000, 1 thread: score_step (ddpm) 1.53 -> 1.41 ns per particle and
+    // dimension, ula_step 1.52 -> 1.42).
+    const StreamId streams[1] = {noise};
+    size_t p = for_tiles_with_normals(streams, b.particle_offset, begin, end, b.d,
+                                      [&](size_t row, const Lanes(&xi)[1][kNormalGroup], int first, int last) {
+                                        score_step_rows(c, x + row * d, s + row * d, out + row * d, b.d, xi[0],
+                                                        first, last);
+                                      });
     for (; p < end; ++p)
       score_step_particle(c, x + p * d, s + p * d, out + p * d, b.d, noise, b.particle_offset + p);
   });
