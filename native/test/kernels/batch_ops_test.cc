@@ -35,6 +35,41 @@ TEST(batch_ops, find_non_finite_returns_the_first_bad_value_for_any_thread_count
   CHECK(!rtk::find_non_finite(pool, single.data(), 0).found);
 }
 
+// The search tests groups of values as vectors and then scans the group that has a bad value:
+// a single bad value anywhere (each place in a group, the values after the last whole group,
+// either type, +-inf or NaN) is found at its index; huge finite values are not bad.
+TEST(batch_ops, find_non_finite_finds_one_bad_value_wherever_it_is) {
+  const size_t n = 16384 + 77;  // a second block whose last values are not a whole group
+  const double bads[] = {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                         std::numeric_limits<double>::quiet_NaN()};
+  rtk::ThreadPool pool(2);
+  std::vector<double> values = rtk_test::RandomInputs(71).normals(n);
+  values[5] = std::numeric_limits<double>::max();
+  values[6] = -std::numeric_limits<double>::max();
+  CHECK(!rtk::find_non_finite(pool, values.data(), values.size()).found);
+  std::vector<float> singles(values.begin(), values.end());
+  singles[5] = std::numeric_limits<float>::max();
+  singles[6] = -std::numeric_limits<float>::max();
+  CHECK(!rtk::find_non_finite(pool, singles.data(), singles.size()).found);
+  // Every place in the first five groups, around the end of the first block and in the last
+  // 80 values (the tail after the last whole group), and every 997th place between.
+  std::vector<size_t> places;
+  for (size_t at = 0; at < n; ++at)
+    if (at < 40 || (at >= 16384 - 40 && at < 16384 + 40) || at + 80 >= n || at % 997 == 0) places.push_back(at);
+  for (size_t at : places) {
+    for (double bad : bads) {
+      std::vector<double> v = values;
+      v[at] = bad;
+      const rtk::NonFinite f = rtk::find_non_finite(pool, v.data(), v.size());
+      CHECK(f.found && f.index == at && rtk_test::bits_of(f.value) == rtk_test::bits_of(bad));
+      std::vector<float> w = singles;
+      w[at] = static_cast<float>(bad);
+      const rtk::NonFinite g = rtk::find_non_finite(pool, w.data(), w.size());
+      CHECK(g.found && g.index == at && (std::isnan(bad) ? std::isnan(g.value) : g.value == bad));
+    }
+  }
+}
+
 // The batch fill (tiles of kLanes rows, then single rows) gives fill_normals' bits row by row,
 // for any thread count, batch split and dimension (d = 10 leaves a partial Philox block; up to
 // d = 16 each tile's Philox words are drawn a tile ahead, d = 17 takes two groups of normals).

@@ -10,6 +10,7 @@
 
 #include "../batch.h"
 #include "../host_device.h"
+#include "../lanes.h"
 #include "../philox.h"
 #include "../philox_lanes.h"
 #include "../thread_pool.h"
@@ -117,15 +118,27 @@ NonFinite first_over_blocks(ThreadPool& pool, size_t n, size_t block, Find&& fin
   return NonFinite{};
 }
 
+#if !defined(__CUDA_ARCH__)
 // The scan runs on the pool (it follows every score evaluation of the unadjusted samplers, so
-// a serial scan would cap their thread scaling).
+// a serial scan would cap their thread scaling). Groups of kScanLanes values are tested at once,
+// as whole vectors (x * 0 is 0 for a finite x and NaN otherwise, and a NaN stays NaN through the
+// sum), and only a group that has one is searched value by value: a loop with an exit at every
+// value does not vectorise.
 template <class Real>
 NonFinite find_non_finite(ThreadPool& pool, const Real* values, size_t count) {
+  constexpr size_t kScanLanes = 4 * kLanes;
   return first_over_blocks(pool, count, 16384, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i)
+    size_t i = begin;
+    for (; i + kScanLanes <= end; i += kScanLanes) {
+      Lanes probe = Lanes{};
+      for (size_t v = 0; v < kScanLanes; v += kLanes) probe += load_adjacent(values + i + v) * 0.0;
+      if (lane_bits(probe != probe)) break;
+    }
+    for (; i < end; ++i)
       if (!std::isfinite(static_cast<double>(values[i]))) return NonFinite{true, i, static_cast<double>(values[i])};
     return NonFinite{};
   });
 }
+#endif
 
 }  // namespace rtk
