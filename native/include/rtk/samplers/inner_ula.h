@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "../kernels/segment_potential.h"
 #include "../kernels/ula.h"
@@ -31,10 +32,11 @@ void inner_ula(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segmen
       if (std::isfinite(secant) && secant > 0) curvature = secant;
     }
     const double tau = plan.step_size > 0 ? plan.step_size : 0.25 / curvature;
-    // Keep this point and its gradient for the next step's secant.
-    copy_values(ctx.pool, w.z.data(), values, w.z_prop.data());
-    copy_values(ctx.pool, w.grad_g.data(), values, w.grad_g_prop.data());
-    ula_step(ctx.pool, b, tau, w.z.data(), w.grad_g.data(), w.z.data(),
+    // Keep this point and its gradient for the next step's secant, without copies: the buffers
+    // trade places and the step writes the new point into what was the previous one's.
+    std::swap(w.z, w.z_prop);
+    std::swap(w.grad_g, w.grad_g_prop);
+    ula_step(ctx.pool, b, tau, w.z_prop.data(), w.grad_g_prop.data(), w.z.data(),
              StreamId{plan.seed, static_cast<uint32_t>(segment), static_cast<uint32_t>(step), Purpose::Noise});
     seg.step_size = tau;
   }

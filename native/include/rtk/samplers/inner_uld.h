@@ -11,6 +11,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "../kernels/segment_potential.h"
@@ -45,10 +46,12 @@ void inner_uld(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segmen
     const double tau = plan.step_size > 0 ? plan.step_size : (step == 0 ? std::min(c, 0.1) : c) / std::sqrt(curvature);
     const double gamma = plan.friction > 0 ? plan.friction : 2.0 * std::sqrt(curvature);
     const uint32_t s = static_cast<uint32_t>(step), k = static_cast<uint32_t>(segment);
-    // Keep this point and its gradient for the next step's secant.
+    // Keep this point and its gradient for the next step's secant: z is stepped in place, so it
+    // is copied; grad_g is not written again before the next step recomputes it whole, so the
+    // two gradient buffers trade places instead.
     copy_values(pool, w.z.data(), values, w.z_prop.data());
-    copy_values(pool, w.grad_g.data(), values, w.grad_g_prop.data());
-    uld_step(pool, b, uld_coefficients(gamma, tau), w.z.data(), v, w.grad_g.data(),
+    std::swap(w.grad_g, w.grad_g_prop);
+    uld_step(pool, b, uld_coefficients(gamma, tau), w.z.data(), v, w.grad_g_prop.data(),
              StreamId{plan.seed, k, s, Purpose::Noise}, StreamId{plan.seed, k, s, Purpose::Noise2});
     seg.step_size = tau;
     seg.friction = gamma;
