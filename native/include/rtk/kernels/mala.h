@@ -136,14 +136,41 @@ inline unsigned mh_decisions(Lanes la, Lanes u, int rows, double* prob_sum, size
   return take;
 }
 
-// The MH tests of kLanes consecutive particles (rows first_row...): log ratios row by row, then
-// the uniforms and mh_decisions; accepted rows take their proposals.
+// The log ratios of kLanes consecutive rows from first_row: mala_log_ratio's arithmetic lane by
+// lane (each row's sums in coordinate order), the rows read across, coordinate by coordinate
+// (bench/kernels, mala_accept (exact), n = 20,000, 1 thread: 1.9x faster than row by row).
+template <class Real>
+inline Lanes mala_log_ratio_lanes(const MalaAcceptParams& p, const MalaArrays<Real>& a, size_t first_row, int d) {
+  const size_t o = first_row * static_cast<size_t>(d);
+  const auto column = [&](const Real* values, int i) {
+    Lanes v;
+    for (int lane = 0; lane < kLanes; ++lane) v[lane] = static_cast<double>(values[o + static_cast<size_t>(lane) * d + i]);
+    return v;
+  };
+  Lanes forward = Lanes{}, backward = Lanes{}, delta_g = Lanes{}, step2 = Lanes{};
+  for (int i = 0; i < d; ++i) {
+    const Lanes z = column(a.z, i), zp = column(a.z_prop, i);
+    const Lanes gz = column(a.grad_g, i), gzp = column(a.grad_g_prop, i);
+    const Lanes u = zp - z;
+    const Lanes f = u + p.tau * gz, r = -u + p.tau * gzp;
+    forward += f * f;
+    backward += r * r;
+    step2 += u * u;
+    if (p.delta == EnergyDelta::Trapezoid) delta_g += 0.5 * (gz + gzp) * u;
+    if (p.delta == EnergyDelta::Simpson) delta_g += (gz + 4.0 * column(a.grad_g_mid, i) + gzp) * u / 6.0;
+  }
+  if (p.delta == EnergyDelta::Exact) delta_g = load_adjacent(a.g_prop + first_row) - load_adjacent(a.g + first_row);
+  const Lanes la = -delta_g + (forward - backward) / (4.0 * p.tau);
+  return step2 > p.projection_radius * p.projection_radius ? Lanes{} - INFINITY : la;
+}
+
+// The MH tests of kLanes consecutive particles (rows first_row...): their log ratios
+// (mala_log_ratio_lanes), the uniforms and mh_decisions; accepted rows take their proposals.
 template <class Real>
 inline void mala_accept_tile(const MalaAcceptParams& p, const MalaArrays<Real>& a, size_t first_row, int d,
                              const StreamId& accept_stream, uint64_t first_particle, uint8_t* accepted,
                              double* prob_sum, size_t* count) {
-  Lanes la;
-  for (int lane = 0; lane < kLanes; ++lane) la[lane] = mala_log_ratio(p, a, first_row + lane, d);
+  const Lanes la = mala_log_ratio_lanes(p, a, first_row, d);
   const unsigned take = mh_decisions(la, uniform_draw_lanes(accept_stream, first_particle), kLanes, prob_sum, count);
   for (int lane = 0; lane < kLanes; ++lane) {
     const bool taken = (take >> lane) & 1u;
