@@ -1,4 +1,4 @@
-// fused_score_step (kernels/fused_score_step.h): whole DDPM and DDIM runs with the built-in
+// fused_score_step (kernels/fused_score_step.h): whole DDPM, DDIM and ALD runs with the built-in
 // mixture give the same bits and statistics fused as through evaluate + find_non_finite +
 // score_step (the mixture hidden behind another oracle), in double and float, on any thread
 // count, with partial tiles, groups of one to four tiles (they go four at a time), partial
@@ -155,6 +155,66 @@ TEST(fused_score_step, hybrid_prefix_same_bits_and_statistics_as_unfused) {
     check_hybrid<float>(kind, paper);
     check_hybrid<double>(kind, aniso);
   }
+}
+
+// A plain-step segment between chains: x goes tiled into z_prop after a chain has used z_prop
+// for its previous point (ULA, ULD) or its proposal (MALA-ES), and the next chain starts from it.
+TEST(fused_score_step, plain_step_between_chains_same_bits_and_statistics_as_unfused) {
+  const rtk::GaussianMixture m = anisotropic_mixture();
+  for (rtk::SamplerKind kind : {rtk::SamplerKind::RtkUla, rtk::SamplerKind::RtkUld, rtk::SamplerKind::RtkMalaEs}) {
+    rtk::Plan plan = hybrid_plan(kind, 1003, m.dim());
+    plan.times = {2.0, 1.2, 0.7, 0.3, 0.0};
+    plan.steps = {3, 0, 4, 3};
+    plan.warm_starts = {rtk::WarmStart::Ddim, rtk::WarmStart::Ddpm, rtk::WarmStart::Ddpm, rtk::WarmStart::Tweedie};
+    const rtk_test::MixtureRun<double> unfused = rtk_test::run_mixture<double>(plan, m, 1, false);
+    for (int threads : {1, 2}) {
+      const rtk_test::MixtureRun<double> fused = rtk_test::run_mixture<double>(plan, m, threads, true);
+      CHECK(rtk_test::same_bits(fused.x, unfused.x));
+      CHECK(rtk_test::same_stats(fused.stats, unfused.stats));
+      // The plain step alone runs fused, except after MALA-ES, whose chain leaves the score at
+      // its final point cached for the step (unfused).
+      CHECK_EQ(fused.unfused_calls, fused.stats.nfe - (kind == rtk::SamplerKind::RtkMalaEs ? 0 : 1));
+    }
+  }
+}
+
+// Annealed Langevin's steps (levels of one to three steps, the last level at t = 0 without any)
+// run fused: the same bits and statistics as the score, its check and score_step in turn.
+TEST(fused_score_step, ald_same_bits_and_statistics_as_unfused) {
+  const rtk::GaussianMixture paper = rtk::paper_target();
+  const rtk::GaussianMixture aniso = anisotropic_mixture();
+  for (const rtk::GaussianMixture* m : {&paper, &aniso}) {
+    rtk::Plan plan = baseline_plan(rtk::SamplerKind::Ald, 1003, m->dim());
+    plan.times = {2.0, 1.0, 0.5, 0.2, 0.05, 0.0};
+    plan.steps = {2, 3, 1, 2, 2, 2};
+    plan.ald_step_scale = 0.1;
+    const int steps = 10;  // the level at t = 0 has tau = 0: no steps
+    for (bool denoise : {true, false}) {
+      plan.final_denoise = denoise;
+      const rtk_test::MixtureRun<double> unfused = rtk_test::run_mixture<double>(plan, *m, 1, false);
+      const rtk_test::MixtureRun<float> unfused_f = rtk_test::run_mixture<float>(plan, *m, 1, false);
+      for (int threads : {1, 2, 3}) {
+        const rtk_test::MixtureRun<double> fused = rtk_test::run_mixture<double>(plan, *m, threads, true);
+        CHECK(rtk_test::same_bits(fused.x, unfused.x));
+        CHECK(rtk_test::same_stats(fused.stats, unfused.stats));
+        CHECK_EQ(fused.unfused_calls, fused.stats.nfe - steps);
+        CHECK(rtk_test::same_bits(rtk_test::run_mixture<float>(plan, *m, threads, true).x, unfused_f.x));
+      }
+    }
+  }
+}
+
+// ALD's score overflowing float at a level: both paths stop at the same level and step.
+TEST(fused_score_step, ald_non_finite_same_error_as_unfused) {
+  const rtk::GaussianMixture m = anisotropic_mixture(1e-60);
+  rtk::Plan plan = baseline_plan(rtk::SamplerKind::Ald, 1003, 7);
+  plan.times = {1.0, 1e-40};
+  plan.steps = {2, 3};
+  plan.ald_step_scale = 0.1;
+  plan.final_denoise = false;
+  const std::string unfused = error_of<float>(plan, m, false);
+  CHECK(unfused.find("segment 1, step 0") != std::string::npos);
+  CHECK_EQ(error_of<float>(plan, m, true), unfused);
 }
 
 // A non-finite score in a plain-step segment names the segment's warm start, as unfused.

@@ -104,25 +104,42 @@ void run_pf_heun(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
 }
 
 // Annealed Langevin: plan.steps[k] ULA steps on p_{t_k} at every grid time t_k > 0 with
-// tau_k = ald_step_scale * (1 - e^{-2 t_k}).
+// tau_k = ald_step_scale * (1 - e^{-2 t_k}). On the CPU with the built-in mixture x stays in the
+// tiled layout (in z_prop) through the levels and each step is one fused kernel.
 template <class Real, class Exec>
 void run_ald(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w) {
   const Plan& plan = ctx.plan;
   const int levels = static_cast<int>(plan.times.size());
   draw_initial(ctx, w.x.data());
+  [[maybe_unused]] const GaussianMixture* m = nullptr;
+  Real* x_tiles = nullptr;
+  if constexpr (std::is_same_v<Exec, ThreadPool>) {
+    m = ctx.built_in_mixture();
+    if (m) {
+      x_tiles = w.z_prop.data();
+      to_tiles(ctx.pool, ctx.batch.n, ctx.batch.d, w.x.data(), x_tiles);
+    }
+  }
   for (int k = 0; k < levels; ++k) {
     const double t = plan.times[k];
     SegmentStats s = step_stats(t, t, plan.steps[k]);
     const double tau = plan.ald_step_scale * -std::expm1(-2.0 * t);
     s.step_size = tau;
     const int before = ctx.stats.nfe;
-    for (int step = 0; step < plan.steps[k] && tau > 0; ++step) {
+    const int steps = tau > 0 ? plan.steps[k] : 0;
+    if constexpr (std::is_same_v<Exec, ThreadPool>) {
+      if (x_tiles) fused_langevin_steps(ctx, *m, x_tiles, k, levels, t, tau, steps);
+    }
+    for (int step = 0; step < steps && !x_tiles; ++step) {
       ctx.checkpoint(k, levels, step, plan.steps[k]);
       detail::score_at(ctx, w.x.data(), t, w.score.data(), k, step);
       detail::plain_step(ctx, langevin_coefficients(tau, 1.0), w.x.data(), w.score.data(), k, step);
     }
     s.nfe = ctx.stats.nfe - before;
     ctx.stats.segments.push_back(s);
+  }
+  if constexpr (std::is_same_v<Exec, ThreadPool>) {
+    if (x_tiles) from_tiles(ctx.pool, ctx.batch.n, ctx.batch.d, x_tiles, w.x.data());
   }
   detail::final_denoise(ctx, w);
 }

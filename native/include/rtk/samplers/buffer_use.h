@@ -24,7 +24,9 @@ inline BufferUse buffer_use(const Plan& plan, bool built_in_mixture) {
       u.score = u.aux = u.aux_score = true;  // the Euler predictor and its score
       break;
     case SamplerKind::Ald:
-      u.score = true;
+      // Fused (as DDPM): x tiled in z_prop; the score only for the final denoise.
+      u.z_prop = built_in_mixture;
+      u.score = !built_in_mixture || plan.final_denoise;
       break;
     case SamplerKind::RtkMala:
     case SamplerKind::RtkMalaEs:

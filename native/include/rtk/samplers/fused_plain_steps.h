@@ -2,6 +2,7 @@
 // x moves into the tiled layout (in the proposal buffer, which plain steps do not use), the
 // steps run, and x moves back. What DDPM/DDIM runs and the hybrid RTK schedule's plain-step
 // segments share: the same bits, statistics, checkpoints and errors as their unfused forms.
+// Annealed Langevin's steps at one noise level are the same fused kernel (fused_langevin_steps).
 #pragma once
 #include <cstdint>
 
@@ -48,6 +49,24 @@ void fused_plain_steps(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Thread
     ctx.stats.segments.push_back(s);
   }
   from_tiles(ctx.pool, batch.n, batch.d, x_tiles, w.x.data());
+}
+
+// Annealed Langevin's `steps` steps at level k, time t (run_ald, baselines.h), on x already in
+// the tiled layout: x' = x + tau score(x, t) + sqrt(2 tau) xi, step s with the noise stream
+// (seed, k, s, Noise), each one fused kernel; the same bits, statistics, checkpoints and errors
+// as the unfused steps (the score, its check, score_step).
+template <class Real>
+void fused_langevin_steps(RunContext<Real, ThreadPool>& ctx, const GaussianMixture& m, Real* x_tiles, int k,
+                          int levels, double t, double tau, int steps) {
+  static thread_local GaussianMixture::AtTime at;  // refilled in place each level
+  m.at_time(t, at);
+  const ScoreStep c = langevin_coefficients(tau, 1.0);
+  for (int step = 0; step < steps; ++step) {
+    ctx.checkpoint(k, levels, step, steps);
+    ctx.count_evaluation(false);
+    const StreamId noise{ctx.plan.seed, static_cast<uint32_t>(k), static_cast<uint32_t>(step), Purpose::Noise};
+    ctx.require_finite(fused_score_step(ctx.pool, ctx.batch, m, at, c, x_tiles, noise), "the score", k, step, t);
+  }
 }
 #endif
 

@@ -32,11 +32,12 @@ void inner_ula(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segmen
       if (std::isfinite(secant) && secant > 0) curvature = secant;
     }
     const double tau = plan.step_size > 0 ? plan.step_size : 0.25 / curvature;
-    // Keep this point and its gradient for the next step's secant, without copies: the buffers
-    // trade places and the step writes the new point into what was the previous one's.
-    std::swap(w.z, w.z_prop);
+    // Keep this point and its gradient for the next step's secant. z is copied: z_prop must keep
+    // its own (tiled) size, since the hybrid schedule's fused plain steps use it for the tiled x.
+    // grad_g is recomputed whole every step, so the two gradient buffers trade places instead.
+    copy_values(ctx.pool, w.z.data(), values, w.z_prop.data());
     std::swap(w.grad_g, w.grad_g_prop);
-    ula_step(ctx.pool, b, tau, w.z_prop.data(), w.grad_g_prop.data(), w.z.data(),
+    ula_step(ctx.pool, b, tau, w.z.data(), w.grad_g_prop.data(), w.z.data(),
              StreamId{plan.seed, static_cast<uint32_t>(segment), static_cast<uint32_t>(step), Purpose::Noise});
     seg.step_size = tau;
   }

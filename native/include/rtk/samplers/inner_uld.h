@@ -47,8 +47,8 @@ void inner_uld(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segmen
     const double gamma = plan.friction > 0 ? plan.friction : 2.0 * std::sqrt(curvature);
     const uint32_t s = static_cast<uint32_t>(step), k = static_cast<uint32_t>(segment);
     // Keep this point and its gradient for the next step's secant: z is stepped in place, so it
-    // is copied; grad_g is not written again before the next step recomputes it whole, so the
-    // two gradient buffers trade places instead.
+    // is copied; grad_g is recomputed whole every step, so the two gradient buffers trade places
+    // instead (neither is a tiled buffer of a fused kernel, so their sizes may trade too).
     copy_values(pool, w.z.data(), values, w.z_prop.data());
     std::swap(w.grad_g, w.grad_g_prop);
     uld_step(pool, b, uld_coefficients(gamma, tau), w.z.data(), v, w.grad_g_prop.data(),
