@@ -137,9 +137,9 @@ void check_hybrid(rtk::SamplerKind kind, const rtk::GaussianMixture& m) {
     const rtk_test::MixtureRun<Real> fused = rtk_test::run_mixture<Real>(plan, m, threads, true);
     CHECK(rtk_test::same_bits(fused.x, unfused.x));
     CHECK(rtk_test::same_stats(fused.stats, unfused.stats));
-    // The four plain-step segments never asked the oracle (nor did RTK-MALA's two chains: their
-    // starts and their 9 inner steps).
-    const int fused_evaluations = 4 + (kind == rtk::SamplerKind::RtkMala ? 2 + 9 : 0);
+    // The four plain-step segments never asked the oracle, nor did the two chains' 9 inner steps
+    // (nor RTK-MALA's chains' starts).
+    const int fused_evaluations = 4 + 9 + (kind == rtk::SamplerKind::RtkMala ? 2 : 0);
     CHECK_EQ(fused.unfused_calls, fused.stats.nfe - fused_evaluations);
   }
 }
@@ -171,9 +171,9 @@ TEST(fused_score_step, plain_step_between_chains_same_bits_and_statistics_as_unf
       const rtk_test::MixtureRun<double> fused = rtk_test::run_mixture<double>(plan, m, threads, true);
       CHECK(rtk_test::same_bits(fused.x, unfused.x));
       CHECK(rtk_test::same_stats(fused.stats, unfused.stats));
-      // The plain step alone runs fused, except after MALA-ES, whose chain leaves the score at
-      // its final point cached for the step (unfused).
-      CHECK_EQ(fused.unfused_calls, fused.stats.nfe - (kind == rtk::SamplerKind::RtkMalaEs ? 0 : 1));
+      // The plain step runs fused, except after MALA-ES, whose chain leaves the score at its
+      // final point cached for the step (unfused); so do ULA's and ULD's 10 inner steps.
+      CHECK_EQ(fused.unfused_calls, fused.stats.nfe - (kind == rtk::SamplerKind::RtkMalaEs ? 0 : 1 + 10));
     }
   }
 }

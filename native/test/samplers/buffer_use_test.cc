@@ -78,7 +78,7 @@ TEST(buffer_use, every_path_gives_the_bits_of_every_buffer) {
   for (SamplerKind kind : {SamplerKind::RtkMala, SamplerKind::RtkMalaEs, SamplerKind::RtkUld, SamplerKind::RtkUla})
     for (WarmStart start : {WarmStart::Gaussian, WarmStart::Tweedie, WarmStart::Ddpm, WarmStart::Ddim})
       check_same_as_every_buffer<double>(plan_of(kind, start, false));
-  for (SamplerKind kind : {SamplerKind::RtkMala, SamplerKind::RtkMalaEs, SamplerKind::RtkUld})
+  for (SamplerKind kind : {SamplerKind::RtkMala, SamplerKind::RtkMalaEs, SamplerKind::RtkUld, SamplerKind::RtkUla})
     check_same_as_every_buffer<double>(plan_of(kind, WarmStart::Tweedie, true));
   rtk::Plan simpson = plan_of(SamplerKind::RtkMalaEs, WarmStart::Tweedie, false);
   simpson.energy_delta = rtk::EnergyDelta::Simpson;
@@ -93,7 +93,7 @@ TEST(buffer_use, every_path_gives_the_bits_of_every_buffer) {
   check_same_as_every_buffer<float>(plan_of(SamplerKind::Ddpm, WarmStart::Gaussian, false));
 }
 
-TEST(buffer_use, fused_paths_allocate_fewer_arrays) {
+TEST(buffer_use, fused_paths_allocate_no_more_arrays) {
   const rtk::Plan mala = plan_of(SamplerKind::RtkMala, WarmStart::Tweedie, false);
   CHECK_EQ(row_arrays(rtk::buffer_use(mala, true)), 6);
   CHECK_EQ(row_arrays(rtk::buffer_use(mala, false)), 7);
@@ -102,5 +102,13 @@ TEST(buffer_use, fused_paths_allocate_fewer_arrays) {
   CHECK_EQ(row_arrays(rtk::buffer_use(ddpm, true)), 3);
   ddpm.final_denoise = false;
   CHECK_EQ(row_arrays(rtk::buffer_use(ddpm, true)), 2);
+  // ULD and ULA fused: z, grad g and the anchor tiled instead of grad g and the secant's point
+  // in rows (the same count).
+  const rtk::Plan uld = plan_of(SamplerKind::RtkUld, WarmStart::Tweedie, false);
+  CHECK_EQ(row_arrays(rtk::buffer_use(uld, true)), 7);
+  CHECK_EQ(row_arrays(rtk::buffer_use(uld, false)), 7);
+  const rtk::Plan ula = plan_of(SamplerKind::RtkUla, WarmStart::Tweedie, false);
+  CHECK_EQ(row_arrays(rtk::buffer_use(ula, true)), 6);
+  CHECK_EQ(row_arrays(rtk::buffer_use(ula, false)), 6);
   CHECK_EQ(row_arrays(rtk::BufferUse{}), 9);
 }

@@ -45,6 +45,11 @@ inline BufferUse buffer_use(const Plan& plan, bool built_in_mixture) {
         u.grad_g = u.z_prop = u.score_prop = u.grad_g_prop = true;
         u.g = u.energy = u.g_prop = exact;
         u.aux = u.aux_score = !exact && plan.energy_delta == EnergyDelta::Simpson;  // the midpoint
+      } else if (built_in_mixture) {
+        // ULA / ULD fused: z, grad g and the anchor tiled in z_prop, grad_g_prop and score_prop,
+        // ULD's velocity tiled in aux.
+        u.grad_g_prop = u.score_prop = true;
+        u.aux = plan.sampler == SamplerKind::RtkUld;
       } else {
         // ULA / ULD: grad g and the secant's previous point and gradient; ULD's velocity in aux.
         u.grad_g = u.z_prop = u.grad_g_prop = true;

@@ -35,37 +35,47 @@ RTK_HD inline double secant_curvature_particle(const Real* z0, const Real* g0, c
   return *counted ? sqrt(dg / dz) : 0.0;
 }
 
+// Secant sums go over fixed blocks of particles, each summed in particle order and the blocks
+// combined in block order, so the mean does not depend on the thread count; mean_secant_curvature
+// and the fused unadjusted step (fused_unadjusted_step.h) sum the same blocks.
+constexpr size_t kSecantBlock = 1024;
+
+// A block's (or the batch's) secants: their sum and count.
+struct SecantSums {
+  double sum = 0, count = 0;
+  void add(double secant) {
+    sum += secant;
+    count += 1;
+  }
+  void add(const SecantSums& block) {
+    sum += block.sum;
+    count += block.count;
+  }
+  // The mean secant; NaN when no pair counted.
+  double mean() const { return count > 0 ? sum / count : std::numeric_limits<double>::quiet_NaN(); }
+};
+
 // The mean over particles of the secant curvature between two batches of points and
-// gradients (deterministic: summed in fixed blocks). Pairs with a zero step are skipped.
+// gradients. Pairs with a zero step are skipped.
 template <class Real>
 double mean_secant_curvature(ThreadPool& pool, const Batch& b, const Real* z0, const Real* g0, const Real* z1,
                              const Real* g1) {
-  constexpr size_t block = 1024;
-  const size_t blocks = (b.n + block - 1) / block;
+  const size_t blocks = (b.n + kSecantBlock - 1) / kSecantBlock;
   // Per-block sums (block_slots); each block sums in a local and writes its slot once.
-  struct BlockSums {
-    double sum = 0, count = 0;
-  };
-  std::vector<BlockSlot<BlockSums>>& sums = block_slots<BlockSums>(blocks);
+  std::vector<BlockSlot<SecantSums>>& sums = block_slots<SecantSums>(blocks);
   const size_t d = static_cast<size_t>(b.d);
-  pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
-    BlockSums s;
+  pool.for_blocks(b.n, kSecantBlock, [&](size_t blk, size_t begin, size_t end) {
+    SecantSums s;
     for (size_t p = begin; p < end; ++p) {
       bool counted = false;
       const double secant = secant_curvature_particle(z0 + p * d, g0 + p * d, z1 + p * d, g1 + p * d, b.d, &counted);
-      if (counted) {
-        s.sum += secant;
-        s.count += 1;
-      }
+      if (counted) s.add(secant);
     }
     sums[blk].value = s;
   });
-  double sum = 0, count = 0;
-  for (size_t blk = 0; blk < blocks; ++blk) {
-    sum += sums[blk].value.sum;
-    count += sums[blk].value.count;
-  }
-  return count > 0 ? sum / count : std::numeric_limits<double>::quiet_NaN();
+  SecantSums total;
+  for (size_t blk = 0; blk < blocks; ++blk) total.add(sums[blk].value);
+  return total.mean();
 }
 
 }  // namespace rtk
