@@ -35,6 +35,7 @@
 #include "rtk/batch.h"
 #include "rtk/kernels/fused_mala_step.h"
 #include "rtk/kernels/fused_score_step.h"
+#include "rtk/kernels/fused_unadjusted_step.h"
 #include "rtk/kernels/mala.h"
 #include "rtk/kernels/score_step.h"
 #include "rtk/kernels/segment_potential.h"
@@ -401,6 +402,34 @@ struct Bench {
         ++step;
         rtk::fused_score_step(pool, b, target, at, ddpm, tx.data(), stream(rtk::Purpose::Noise));
       });
+    }
+    {
+      // The ULD and ULA steps as RTK-ULD and RTK-ULA run them with the built-in mixture: one
+      // fused pass each (the move at the row's gamma and tau, the score, its check, grad g and
+      // the secant), on a tiled copy of the chain (reads z, v, grad g and the anchor; writes z, v
+      // and grad g; ULA without v).
+      const size_t tiled = rtk::tiled_size(b.n, d);
+      std::vector<Real> tz(tiled), tv(tiled), tgrad(tiled), tanchor(tiled);
+      rtk::to_tiles(pool, b.n, d, z.data(), tz.data());
+      rtk::to_tiles(pool, b.n, d, v.data(), tv.data());
+      rtk::to_tiles(pool, b.n, d, grad_g.data(), tgrad.data());
+      rtk::to_tiles(pool, b.n, d, anchor.data(), tanchor.data());
+      rtk::GaussianMixture::AtTime at;
+      target.at_time(kSegmentT, at);
+      for (const bool uld_move : {true, false}) {
+        const rtk::TiledUnadjustedChain<Real> chain{tz.data(), uld_move ? tv.data() : nullptr, tgrad.data(),
+                                                    tanchor.data()};
+        rtk::UnadjustedMove move;
+        move.kind = uld_move ? rtk::UnadjustedMove::Uld : rtk::UnadjustedMove::Ula;
+        move.uld = uld;
+        move.ula = rtk::langevin_coefficients(tau, -1.0);
+        add(uld_move ? "fused ULD step" : "fused ULA step", (uld_move ? 7 : 5) * dd * R, nullptr, [&] {
+          ++step;
+          move.noise = stream(rtk::Purpose::Noise);
+          move.noise2 = stream(rtk::Purpose::Noise2);
+          rtk::fused_unadjusted_step(pool, b, target, at, pot, move, true, chain);
+        });
+      }
     }
   }
 };

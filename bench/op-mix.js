@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Executed-instruction mix of the fused CPU kernels: builds bench/op_mix/driver.cc (one fused
-// RTK-MALA step and one fused DDPM step on the paper's target, n = 1,024, with the addon's flags)
-// and bench/op_mix/trace.c (a ptrace single-stepper), counts every instruction each kernel call
-// executes, and prints them per tile of 8 particles by kind: floating-point vector arithmetic
-// (each 8-lane operation is one flop per particle, the figure the roofline's flop counts can be
-// checked against), integer vector operations (Philox, bit tricks), compares and blends, loads,
-// stores, register moves and scalar instructions; then where they run (the top functions).
-// Linux on x86-64 only, with ptrace allowed; about a minute (every instruction of the two calls
-// is stepped). Usage: node bench/op-mix.js [--json FILE]
+// RTK-MALA step, one fused DDPM step and one fused RTK-ULD and RTK-ULA step each on the paper's
+// target, n = 1,024, with the addon's flags) and bench/op_mix/trace.c (a ptrace single-stepper),
+// counts every instruction each kernel call executes, and prints them per tile of 8 particles by
+// kind: floating-point vector arithmetic (each 8-lane operation is one flop per particle, the
+// figure the roofline's flop counts can be checked against), integer vector operations (Philox,
+// bit tricks), compares and blends, loads, stores, register moves and scalar instructions; then
+// where they run (the top functions).
+// Linux on x86-64 only, with ptrace allowed; about two minutes (every instruction of the four
+// calls is stepped). Usage: node bench/op-mix.js [--json FILE]
 'use strict';
 
 const fs = require('fs');
@@ -20,7 +21,7 @@ const driverSource = path.join(__dirname, 'op_mix', 'driver.cc');
 const traceSource = path.join(__dirname, 'op_mix', 'trace.c');
 const driver = path.join(outDir, 'op-mix-driver');
 const tracer = path.join(outDir, 'op-mix-trace');
-const KERNELS = ['fused MALA step', 'fused DDPM step'];
+const KERNELS = ['fused MALA step', 'fused DDPM step', 'fused ULD step', 'fused ULA step'];
 const TILES = 1024 / 8;
 
 function die(message) {
@@ -111,7 +112,7 @@ function main() {
   if (process.platform !== 'linux' || process.arch !== 'x64') die('needs Linux on x86-64 (ptrace single-stepping)');
   build();
   const { begin, end } = markers();
-  process.stderr.write('bench/op-mix: stepping through the two kernel calls (about a minute) ...\n');
+  process.stderr.write('bench/op-mix: stepping through the four kernel calls (about two minutes) ...\n');
   const traced = run(tracer, [begin, end, driver], { stdio: ['ignore', 'pipe', 'pipe'] });
   const code = disassembly();
   const syms = symbols();

@@ -167,8 +167,10 @@ inline NonFinite unadjusted_tile_gradient(const SegmentPotential& pot, const Til
       }
   if constexpr (Moved) {
     const Lanes secant = sqrt_each_lane(dg / dz);
+    SecantSums sums = secants;  // a local, kept in registers (the caller's is in memory)
     for (int r = 0; r < rows; ++r)
-      if (dz[r] > 0 && dg[r] - dg[r] == 0.0) secants.add(secant[r]);  // secant_curvature_particle's test
+      if (dz[r] > 0 && dg[r] - dg[r] == 0.0) sums.add(secant[r]);  // secant_curvature_particle's test
+    secants = sums;
   }
   return bad;
 }
