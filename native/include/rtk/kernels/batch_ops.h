@@ -139,6 +139,22 @@ NonFinite find_non_finite(ThreadPool& pool, const Real* values, size_t count) {
     return NonFinite{};
   });
 }
+
+// The first non-finite value among the first `rows` rows of tile k (tiled_layout.h), held in
+// registers as values[i] = coordinate i of the tile's rows, in row-major order: its index in the
+// batch's n x d array, as find_non_finite reports it. The tile is tested as whole vectors first
+// (v - v is 0 for a finite v and NaN otherwise, and a NaN stays NaN through the sum).
+inline NonFinite first_non_finite_in_tile(const Lanes* values, int d, size_t k, int rows) {
+  Lanes any = Lanes{};
+  for (int i = 0; i < d; ++i) any += values[i] - values[i];
+  bool suspect = false;
+  for (int r = 0; r < rows; ++r) suspect = suspect || any[r] != 0.0;
+  for (int r = 0; r < rows && suspect; ++r)
+    for (int i = 0; i < d; ++i)
+      if (!std::isfinite(values[i][r]))
+        return NonFinite{true, (k * kLanes + r) * static_cast<size_t>(d) + i, values[i][r]};
+  return NonFinite{};
+}
 #endif
 
 }  // namespace rtk

@@ -34,20 +34,8 @@ inline NonFinite score_step_tile_lanes(const ScoreStep& c, Real* x_tiles, size_t
   Lanes* score = work + d;
   const Lanes* xi = score + d;
   Real* tile = x_tiles + k * static_cast<size_t>(d) * kLanes;
-  NonFinite bad;
-  Lanes any_bad = Lanes{};  // s - s is 0 for a finite s and NaN otherwise
-  for (int i = 0; i < d; ++i) {
-    score[i] = as_stored<Real>(score[i]);
-    any_bad += score[i] - score[i];
-  }
-  bool suspect = false;
-  for (int r = 0; r < rows; ++r) suspect = suspect || any_bad[r] != 0.0;
-  for (int r = 0; r < rows && suspect && !bad.found; ++r)
-    for (int i = 0; i < d; ++i)
-      if (!std::isfinite(score[i][r])) {
-        bad = NonFinite{true, (k * kLanes + r) * static_cast<size_t>(d) + i, score[i][r]};
-        break;
-      }
+  for (int i = 0; i < d; ++i) score[i] = as_stored<Real>(score[i]);
+  const NonFinite bad = first_non_finite_in_tile(score, d, k, rows);
   // x' = cx x + cs score + cn xi (score_step: the noise term only when cn != 0).
   if (c.cn == 0.0) {
     for (int i = 0; i < d; ++i) store_adjacent(as_stored<Real>(c.cx * x[i] + c.cs * score[i]), tile + i * kLanes);

@@ -142,12 +142,10 @@ template <bool Moved, class Real>
 inline NonFinite unadjusted_tile_gradient(const SegmentPotential& pot, const TiledUnadjustedChain<Real>& c, size_t k,
                                           int rows, int d, const UnadjustedTileWork& w, SecantSums& secants) {
   const size_t o = k * static_cast<size_t>(d) * kLanes;
-  NonFinite bad;
-  Lanes any_bad = Lanes{}, dz = Lanes{}, dg = Lanes{};
+  Lanes dz = Lanes{}, dg = Lanes{};
   for (int i = 0; i < d; ++i) {
     const Lanes score = as_stored<Real>(w.score[i]);
     w.score[i] = score;
-    any_bad += score - score;  // 0 for a finite score, NaN otherwise
     const Lanes r = pot.decay * w.z[i] - load_adjacent(c.anchor + o + i * kLanes);
     const Lanes grad = as_stored<Real>(-score + pot.decay * r / pot.sigma2);
     store_adjacent(grad, c.grad_g + o + i * kLanes);
@@ -157,14 +155,6 @@ inline NonFinite unadjusted_tile_gradient(const SegmentPotential& pot, const Til
       dg += b * b;
     }
   }
-  bool suspect = false;
-  for (int r = 0; r < rows; ++r) suspect = suspect || any_bad[r] != 0.0;
-  for (int r = 0; r < rows && suspect && !bad.found; ++r)
-    for (int i = 0; i < d; ++i)
-      if (!std::isfinite(w.score[i][r])) {
-        bad = NonFinite{true, (k * kLanes + r) * static_cast<size_t>(d) + i, w.score[i][r]};
-        break;
-      }
   if constexpr (Moved) {
     const Lanes secant = sqrt_each_lane(dg / dz);
     SecantSums sums = secants;  // a local, kept in registers (the caller's is in memory)
@@ -172,7 +162,7 @@ inline NonFinite unadjusted_tile_gradient(const SegmentPotential& pot, const Til
       if (dz[r] > 0 && dg[r] - dg[r] == 0.0) sums.add(secant[r]);  // secant_curvature_particle's test
     secants = sums;
   }
-  return bad;
+  return first_non_finite_in_tile(w.score, d, k, rows);
 }
 
 // T tiles (1 to kTileGroup) of a pass from tile k, the last with last_rows real rows: the moves,

@@ -21,7 +21,11 @@ inline BufferUse buffer_use(const Plan& plan, bool built_in_mixture) {
       u.score = !built_in_mixture || plan.final_denoise;
       break;
     case SamplerKind::PfHeun:
-      u.score = u.aux = u.aux_score = true;  // the Euler predictor and its score
+      // Fused (as DDPM): x tiled in z_prop; the score only for the final denoise. Unfused: the
+      // score, the Euler predictor and its score.
+      u.z_prop = built_in_mixture;
+      u.score = !built_in_mixture || plan.final_denoise;
+      u.aux = u.aux_score = !built_in_mixture;
       break;
     case SamplerKind::Ald:
       // Fused (as DDPM): x tiled in z_prop; the score only for the final denoise.

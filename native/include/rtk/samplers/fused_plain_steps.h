@@ -2,10 +2,12 @@
 // x moves into the tiled layout (in the proposal buffer, which plain steps do not use), the
 // steps run, and x moves back. What DDPM/DDIM runs and the hybrid RTK schedule's plain-step
 // segments share: the same bits, statistics, checkpoints and errors as their unfused forms.
-// Annealed Langevin's steps at one noise level are the same fused kernel (fused_langevin_steps).
+// Annealed Langevin's steps at one noise level are the same fused kernel (fused_langevin_steps);
+// Heun's steps on the probability-flow ODE are one fused kernel each (fused_heun_steps).
 #pragma once
 #include <cstdint>
 
+#include "../kernels/fused_heun_step.h"
 #include "../kernels/fused_score_step.h"
 #include "../kernels/score_step.h"
 #include "../kernels/tiled_layout.h"
@@ -67,6 +69,42 @@ void fused_langevin_steps(RunContext<Real, ThreadPool>& ctx, const GaussianMixtu
     const StreamId noise{ctx.plan.seed, static_cast<uint32_t>(k), static_cast<uint32_t>(step), Purpose::Noise};
     ctx.require_finite(fused_score_step(ctx.pool, ctx.batch, m, at, c, x_tiles, noise), "the score", k, step, t);
   }
+}
+
+// Heun's steps on the probability-flow ODE over the whole grid (run_pf_heun, baselines.h), x
+// moving into the tiled layout (in z_prop) and back: each step with b > 0 one fused Heun step
+// (fused_heun_step), a step ending at 0 the Euler step alone (fused_score_step without noise);
+// the same bits, statistics, checkpoints and errors as the unfused steps.
+template <class Real>
+void fused_heun_steps(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m) {
+  const Plan& plan = ctx.plan;
+  const Batch& batch = ctx.batch;
+  const int steps = static_cast<int>(plan.times.size()) - 1;
+  Real* x_tiles = w.z_prop.data();
+  to_tiles(ctx.pool, batch.n, batch.d, w.x.data(), x_tiles);
+  static thread_local GaussianMixture::AtTime at_a, at_b;  // refilled in place each step
+  for (int k = 0; k < steps; ++k) {
+    ctx.checkpoint(k, steps, 0, 1);
+    const double a = plan.times[k], b = plan.times[k + 1], h = a - b;
+    SegmentStats s = step_stats(a, b, 1);
+    m.at_time(a, at_a);
+    ctx.count_evaluation(false);
+    if (b > 0) {
+      m.at_time(b, at_b);
+      ctx.count_evaluation(false);
+      const HeunFound bad = fused_heun_step(ctx.pool, batch, m, at_a, at_b, pf_euler_coefficients(a, b), h, x_tiles);
+      ctx.require_finite(bad.at_start, "the score", k, 0, a);
+      ctx.require_finite(bad.at_predictor, "the score", k, 1, b);
+      s.nfe = 2;
+    } else {
+      const NonFinite bad = fused_score_step(ctx.pool, batch, m, at_a, pf_euler_coefficients(a, b), x_tiles,
+                                             StreamId{plan.seed, static_cast<uint32_t>(k), 0, Purpose::Noise});
+      ctx.require_finite(bad, "the score", k, 0, a);
+      s.nfe = 1;
+    }
+    ctx.stats.segments.push_back(s);
+  }
+  from_tiles(ctx.pool, batch.n, batch.d, x_tiles, w.x.data());
 }
 #endif
 
