@@ -93,7 +93,7 @@ TEST(buffer_use, every_path_gives_the_bits_of_every_buffer) {
   check_same_as_every_buffer<float>(plan_of(SamplerKind::Ddpm, WarmStart::Gaussian, false));
 }
 
-TEST(buffer_use, fused_paths_allocate_no_more_arrays) {
+TEST(buffer_use, fused_paths_allocate_no_more_arrays_than_unfused) {
   const rtk::Plan mala = plan_of(SamplerKind::RtkMala, WarmStart::Tweedie, false);
   CHECK_EQ(row_arrays(rtk::buffer_use(mala, true)), 6);
   CHECK_EQ(row_arrays(rtk::buffer_use(mala, false)), 7);
@@ -110,5 +110,11 @@ TEST(buffer_use, fused_paths_allocate_no_more_arrays) {
   const rtk::Plan ula = plan_of(SamplerKind::RtkUla, WarmStart::Tweedie, false);
   CHECK_EQ(row_arrays(rtk::buffer_use(ula, true)), 6);
   CHECK_EQ(row_arrays(rtk::buffer_use(ula, false)), 6);
+  // Heun fused: the tiled x (and the score for the final denoise) instead of the score, the
+  // Euler predictor and its score.
+  rtk::Plan heun = plan_of(SamplerKind::PfHeun, WarmStart::Gaussian, false);
+  heun.final_denoise = false;
+  CHECK_EQ(row_arrays(rtk::buffer_use(heun, true)), 2);
+  CHECK_EQ(row_arrays(rtk::buffer_use(heun, false)), 4);
   CHECK_EQ(row_arrays(rtk::BufferUse{}), 9);
 }
