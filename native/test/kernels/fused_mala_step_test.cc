@@ -4,7 +4,8 @@
 // on any thread count, with batches that end in a partial tile or in a group of one to four tiles
 // (tiles go four at a time), with one to three blocks of normals beside the MH uniform's block
 // (the last partial or not) or more, with a fixed or an adapted step size and with the
-// projection; the fused runs really take the fused path.
+// projection; the fused runs really take the fused path. Score-only RTK-MALA (RTK-MALA-ES, the
+// energy difference by the trapezoid or Simpson's rule) too.
 #include "rtk/kernels/fused_mala_step.h"
 
 #include <cmath>
@@ -22,6 +23,7 @@ namespace {
 rtk::Plan mala_plan(size_t n, int d) {
   rtk::Plan p;
   p.sampler = rtk::SamplerKind::RtkMala;
+  p.energy_delta = rtk::EnergyDelta::Exact;
   p.n = n;
   p.d = d;
   p.seed = 77;
@@ -43,9 +45,12 @@ void check_fused_matches_unfused(const rtk::Plan& plan, const rtk::GaussianMixtu
     const rtk_test::MixtureRun<Real> fused = rtk_test::run_mixture<Real>(plan, m, threads, true);
     CHECK(rtk_test::same_bits(fused.x, unfused.x));
     CHECK(rtk_test::same_stats(fused.stats, unfused.stats));
-    // Every inner step and every chain's start was fused (fused_mala_start): the oracle only saw
-    // the warm starts that had no score cached.
-    CHECK_EQ(fused.unfused_calls, fused.stats.nfe - steps - chains);
+    // Every inner step and (exact energy) every chain's start was fused (fused_mala_start): the
+    // oracle only saw the warm starts that had no score cached and (score-only) the chains'
+    // starts.
+    const bool exact = plan.sampler == rtk::SamplerKind::RtkMala;
+    const int per_step = !exact && plan.energy_delta == rtk::EnergyDelta::Simpson ? 2 : 1;
+    CHECK_EQ(fused.unfused_calls, fused.stats.nfe - per_step * steps - (exact ? chains : 0));
   }
   // Both accepts and rejects were frequent, so the test exercises both outcomes.
   double accepted = 0;
@@ -53,6 +58,15 @@ void check_fused_matches_unfused(const rtk::Plan& plan, const rtk::GaussianMixtu
   CHECK(accepted / steps > 0.05);
   CHECK(accepted / steps < 0.95);
 }
+
+// The plan as score-only MALA with the energy difference `delta`.
+rtk::Plan score_only(rtk::Plan p, rtk::EnergyDelta delta) {
+  p.sampler = rtk::SamplerKind::RtkMalaEs;
+  p.energy_delta = delta;
+  return p;
+}
+
+constexpr rtk::EnergyDelta kScoreOnly[] = {rtk::EnergyDelta::Trapezoid, rtk::EnergyDelta::Simpson};
 
 }  // namespace
 
@@ -113,5 +127,38 @@ TEST(fused_mala_step, every_warm_start_same_bits_as_unfused) {
     rtk::Plan plan = mala_plan(1003, 10);
     plan.warm_starts.assign(4, start);
     check_fused_matches_unfused<double>(plan, m);
+  }
+}
+
+// Score-only MALA, both rules, double and float (the midpoint's sum in float arithmetic).
+TEST(fused_mala_step, score_only_paper_target_same_bits_as_unfused) {
+  const rtk::GaussianMixture m = rtk::paper_target();
+  for (rtk::EnergyDelta delta : kScoreOnly) {
+    check_fused_matches_unfused<double>(score_only(mala_plan(2101, 10), delta), m);
+    check_fused_matches_unfused<float>(score_only(mala_plan(2101, 10), delta), m);
+  }
+}
+
+// Score-only MALA with d = 7 (fixed step), 3 and 14 (the noise's blocks drawn ahead or in one
+// go), lone tiles and groups of one to four, Gaussian and DDPM warm starts and the projection.
+TEST(fused_mala_step, score_only_shapes_and_options_same_bits_as_unfused) {
+  const rtk::GaussianMixture paper = rtk::paper_target();
+  for (rtk::EnergyDelta delta : kScoreOnly) {
+    rtk::Plan fixed = score_only(mala_plan(1003, 7), delta);
+    fixed.step_size = 0.04;
+    check_fused_matches_unfused<double>(fixed, rtk_test::anisotropic_mixture_d7());
+    check_fused_matches_unfused<float>(fixed, rtk_test::anisotropic_mixture_d7());
+    for (int d : {3, 14})
+      check_fused_matches_unfused<double>(score_only(mala_plan(1003, d), delta), rtk_test::anisotropic_mixture(d));
+    for (size_t n : {1032, 8, 1053}) check_fused_matches_unfused<double>(score_only(mala_plan(n, 10), delta), paper);
+    for (rtk::WarmStart start : {rtk::WarmStart::Ddpm, rtk::WarmStart::Gaussian}) {
+      rtk::Plan plan = score_only(mala_plan(1003, 10), delta);
+      plan.warm_starts.assign(4, start);
+      check_fused_matches_unfused<double>(plan, paper);
+    }
+    rtk::Plan projected = score_only(mala_plan(999, 10), delta);
+    projected.step_size = 0.01;
+    projected.projection_radius = 0.75;
+    check_fused_matches_unfused<double>(projected, paper);
   }
 }

@@ -83,25 +83,28 @@ void require_finite_start(RunContext<Real, Exec>& ctx, const Workspace<Real, Exe
 }
 
 #if !defined(__CUDA_ARCH__)
-// The CPU's fused chain with the built-in mixture and the exact energy keeps its state in the
-// tiled layout, in the proposal buffers, which the fused step does not otherwise need.
+// The CPU's fused chain with the built-in mixture keeps its state in the tiled layout, in the
+// proposal buffers, which the fused step does not otherwise need (g with the exact energy only).
 template <class Real>
 TiledChain<Real> tiled_chain(Workspace<Real, ThreadPool>& w) {
   return TiledChain<Real>{w.z_prop.data(), w.g_prop.data(), w.score_prop.data(), w.aux.data()};
 }
 
-// The fused chain's steps at the parameters `at` of p_t, each one fused kernel. The chain's
+// The fused chain's steps at the parameters `at` of p_t, with the energy difference `delta`,
+// each one fused kernel (with the evaluations the unfused step counts: the score and energy at
+// the proposal, or its score, and for Simpson's rule the score at the midpoint). The chain's
 // state stays in the tiled layout (chain_to_rows moves it back).
 template <class Real>
 size_t fused_mala_steps(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
                         const GaussianMixture::AtTime& at, int segment, int segments, const SegmentPotential& pot,
-                        int steps, double& tau, SegmentStats& seg) {
+                        int steps, EnergyDelta delta, double& tau, SegmentStats& seg) {
   const Batch& b = ctx.batch;
   ThreadPool& pool = ctx.pool;
   const TiledChain<Real> tiles = tiled_chain(w);
-  return mala_steps(ctx, segment, segments, steps, EnergyDelta::Exact, tau, seg,
+  return mala_steps(ctx, segment, segments, steps, delta, tau, seg,
                     [&](const MalaAcceptParams& p, const StreamId& noise, const StreamId& accept) {
-                      ctx.count_evaluation(true);
+                      ctx.count_evaluation(delta == EnergyDelta::Exact);
+                      if (delta == EnergyDelta::Simpson) ctx.count_evaluation(false);
                       return fused_mala_step(pool, b, m, at, pot, p, tiles, noise, accept);
                     });
 }
@@ -114,23 +117,24 @@ void chain_to_rows(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool
   if (score) from_tiles(ctx.pool, ctx.batch.n, ctx.batch.d, c.score, w.score.data());
 }
 
-// inner_mala's fused chain, whose start (score, energy, g) is already in rows: it moves into the
-// tiled layout, then the steps.
+// inner_mala's fused chain (score-only MALA: the exact energy's chain starts fused, in
+// fused_mala_chain), whose start (the score, and g with the exact energy) is already in rows: it
+// moves into the tiled layout, then the steps.
 template <class Real>
 size_t fused_inner_mala(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
-                        int segment, int segments, const SegmentPotential& pot, double t, int steps, double& tau,
-                        SegmentStats& seg) {
+                        int segment, int segments, const SegmentPotential& pot, double t, int steps, EnergyDelta delta,
+                        double& tau, SegmentStats& seg) {
   const Batch& b = ctx.batch;
   ThreadPool& pool = ctx.pool;
   const TiledChain<Real> tiles = tiled_chain(w);
   to_tiles(pool, b.n, b.d, w.z.data(), tiles.z);
-  to_tiles(pool, b.n, 1, w.g.data(), tiles.g);
+  if (delta == EnergyDelta::Exact) to_tiles(pool, b.n, 1, w.g.data(), tiles.g);
   to_tiles(pool, b.n, b.d, w.score.data(), tiles.score);
   to_tiles(pool, b.n, b.d, w.x.data(), w.aux.data());
   // p_t's component parameters, refilled in place (no allocation per segment).
   static thread_local GaussianMixture::AtTime at;
   m.at_time(t, at);
-  const size_t accepted = fused_mala_steps(ctx, w, m, at, segment, segments, pot, steps, tau, seg);
+  const size_t accepted = fused_mala_steps(ctx, w, m, at, segment, segments, pot, steps, delta, tau, seg);
   chain_to_rows(ctx, w, w.z.data(), true);
   return accepted;
 }
@@ -158,13 +162,13 @@ size_t fused_mala_chain(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Threa
     from_tiles(ctx.pool, b.n, b.d, tiled_chain(w).score, w.score.data());
     require_finite_start(ctx, w, true, segment, t);
   }
-  return fused_mala_steps(ctx, w, m, at, segment, segments, pot, steps, tau, seg);
+  return fused_mala_steps(ctx, w, m, at, segment, segments, pot, steps, EnergyDelta::Exact, tau, seg);
 }
 #endif
 
 // Runs `steps` MALA steps on the segment potential of anchor w.x at time t; z, score, grad_g
 // hold the chain's start (score already evaluated). Returns the statistics of the segment.
-// On the CPU with the built-in mixture and the exact energy, the steps are fused.
+// On the CPU with the built-in mixture, the steps are fused.
 template <class Real, class Exec>
 void inner_mala(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments,
                 const SegmentPotential& pot, double t, int steps, bool exact_energy, double& tau, SegmentStats& seg) {
@@ -173,12 +177,11 @@ void inner_mala(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segme
   segment_potential_batch(ctx.pool, b, pot, w.x.data(), w.z.data(), w.score.data(),
                           exact_energy ? w.energy.data() : nullptr, w.grad_g.data(),
                           exact_energy ? w.g.data() : nullptr);
-  const GaussianMixture* mixture = exact_energy ? ctx.built_in_mixture() : nullptr;
   size_t accepted = 0;
   bool fused = false;
   if constexpr (std::is_same_v<Exec, ThreadPool>) {
-    if (mixture) {
-      accepted = fused_inner_mala(ctx, w, *mixture, segment, segments, pot, t, steps, tau, seg);
+    if (const GaussianMixture* mixture = ctx.built_in_mixture()) {
+      accepted = fused_inner_mala(ctx, w, *mixture, segment, segments, pot, t, steps, delta, tau, seg);
       fused = true;
     }
   }
