@@ -1,11 +1,15 @@
 // Two oracles around the built-in mixture for the fused-kernel tests, one that hides it (every
 // step runs unfused) and one that counts the batched evaluations the samplers still ask of it,
-// a run of a plan with either, the comparison of two runs' statistics, and a small anisotropic
-// mixture.
+// a run of a plan with either, the comparison of two runs' statistics and errors, and small
+// anisotropic mixtures.
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <vector>
+
+#include "check.h"
+#include "same_bits.h"
 
 #include "rtk/samplers/sample.h"
 #include "rtk/targets/gaussian_mixture.h"
@@ -90,6 +94,43 @@ inline bool same_stats(const rtk::Stats& a, const rtk::Stats& b) {
       return false;
   }
   return true;
+}
+
+// The plan run fused on 1, 2 and 3 threads gives the unfused run's bits and statistics, and the
+// oracle saw every evaluation but the `fused_evaluations` the fused kernels made themselves.
+template <class Real>
+void check_fused_matches_unfused(const rtk::Plan& plan, const rtk::GaussianMixture& m, int fused_evaluations) {
+  const MixtureRun<Real> unfused = run_mixture<Real>(plan, m, 1, false);
+  for (int threads : {1, 2, 3}) {
+    const MixtureRun<Real> fused = run_mixture<Real>(plan, m, threads, true);
+    CHECK(same_bits(fused.x, unfused.x));
+    CHECK(same_stats(fused.stats, unfused.stats));
+    CHECK_EQ(fused.unfused_calls, fused.stats.nfe - fused_evaluations);
+  }
+}
+
+// The message of the SamplerError a run of the plan (2 threads, fused or not) stops with; "" when
+// it completes.
+template <class Real>
+std::string run_error(const rtk::Plan& plan, const rtk::GaussianMixture& m, bool fused) {
+  try {
+    run_mixture<Real>(plan, m, 2, fused);
+  } catch (const rtk::SamplerError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A mixture in d = 7 whose coordinate 3 has variance 1e-60 in both components: at t = 1e-40 its
+// precision (~5e39) overflows float, at t >= 1e-20 it does not.
+inline rtk::GaussianMixture overflowing_mixture_d7() {
+  std::vector<double> means, variances;
+  for (int j = 0; j < 2; ++j)
+    for (int i = 0; i < 7; ++i) {
+      means.push_back(0.3 * j - 0.1 * i);
+      variances.push_back(i == 3 ? 1e-60 : 0.05);
+    }
+  return rtk::GaussianMixture({1.0, 1.0}, means, variances, 7);
 }
 
 }  // namespace rtk_test

@@ -119,6 +119,16 @@ __attribute__((always_inline)) inline void prefetch_values(const Real* p, size_t
   for (size_t v = 0; v < count; v += kLanes) __builtin_prefetch(p + v);
 }
 
+// In a fused kernel's loop over groups of T tiles of a tiled array (tiled_layout.h, d values a
+// row): asks for the group after the one from `row` when `prefetch` says it pays and that group
+// lies before `end` (prefetch_values; always inlined, as it must be).
+template <int T, class Real>
+__attribute__((always_inline)) inline void prefetch_next_group(bool prefetch, const Real* tiles, size_t row,
+                                                               size_t end, int d) {
+  const size_t group_values = static_cast<size_t>(T) * kLanes * d;
+  if (prefetch && row + 2 * T * kLanes <= end) prefetch_values(tiles + row * d + group_values, group_values);
+}
+
 // Whether a fused kernel that streams `bytes` of state per step prefetches it by hand
 // (prefetch_values): only when the state outgrows the last-level cache, where the hardware
 // prefetcher leaves the loads' latency exposed. Below, the prefetches only cost instructions.

@@ -36,38 +36,10 @@ int grid_evaluations(const rtk::Plan& plan) {
   return nfe;
 }
 
+// Every grid step ran fused: only the final denoise asked the oracle.
 template <class Real>
-void check_fused_matches_unfused(const rtk::Plan& plan, const rtk::GaussianMixture& m) {
-  const rtk_test::MixtureRun<Real> unfused = rtk_test::run_mixture<Real>(plan, m, 1, false);
-  for (int threads : {1, 2, 3}) {
-    const rtk_test::MixtureRun<Real> fused = rtk_test::run_mixture<Real>(plan, m, threads, true);
-    CHECK(rtk_test::same_bits(fused.x, unfused.x));
-    CHECK(rtk_test::same_stats(fused.stats, unfused.stats));
-    // Only the final denoise asked the oracle: every grid step ran fused.
-    CHECK_EQ(fused.unfused_calls, fused.stats.nfe - grid_evaluations(plan));
-  }
-}
-
-template <class Real>
-std::string error_of(const rtk::Plan& plan, const rtk::GaussianMixture& m, bool fused) {
-  try {
-    rtk_test::run_mixture<Real>(plan, m, 2, fused);
-  } catch (const rtk::SamplerError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-// A mixture in d = 7 whose coordinate 3 of every component has variance 1e-60: at t = 1e-40 its
-// precision (~5e39) overflows float, at t >= 1e-20 it does not.
-rtk::GaussianMixture overflowing_mixture() {
-  std::vector<double> means, variances;
-  for (int j = 0; j < 2; ++j)
-    for (int i = 0; i < 7; ++i) {
-      means.push_back(0.3 * j - 0.1 * i);
-      variances.push_back(i == 3 ? 1e-60 : 0.05);
-    }
-  return rtk::GaussianMixture({1.0, 1.0}, means, variances, 7);
+void check(const rtk::Plan& plan, const rtk::GaussianMixture& m) {
+  rtk_test::check_fused_matches_unfused<Real>(plan, m, grid_evaluations(plan));
 }
 
 }  // namespace
@@ -76,16 +48,16 @@ rtk::GaussianMixture overflowing_mixture() {
 TEST(fused_heun_step, same_bits_and_statistics_as_unfused_paper_target) {
   const rtk::GaussianMixture m = rtk::paper_target();
   for (bool to_zero : {true, false}) {
-    check_fused_matches_unfused<double>(heun_plan(2101, 10, to_zero), m);
-    check_fused_matches_unfused<float>(heun_plan(2101, 10, to_zero), m);
+    check<double>(heun_plan(2101, 10, to_zero), m);
+    check<float>(heun_plan(2101, 10, to_zero), m);
   }
 }
 
 TEST(fused_heun_step, same_bits_and_statistics_as_unfused_anisotropic) {
   for (int d : {3, 7, 17}) {
     const rtk::GaussianMixture m = rtk_test::anisotropic_mixture(d);
-    check_fused_matches_unfused<double>(heun_plan(1003, d, true), m);
-    check_fused_matches_unfused<float>(heun_plan(1003, d, false), m);
+    check<double>(heun_plan(1003, d, true), m);
+    check<float>(heun_plan(1003, d, false), m);
   }
 }
 
@@ -93,7 +65,7 @@ TEST(fused_heun_step, same_bits_and_statistics_as_unfused_anisotropic) {
 // batch of one tile, n = 1053 a block and then four tiles, the last of 5 rows, n = 1 one row.
 TEST(fused_heun_step, lone_tiles_same_bits_as_unfused) {
   const rtk::GaussianMixture m = rtk::paper_target();
-  for (size_t n : {1032, 8, 1053, 1}) check_fused_matches_unfused<double>(heun_plan(n, 10, true), m);
+  for (size_t n : {1032, 8, 1053, 1}) check<double>(heun_plan(n, 10, true), m);
 }
 
 // The score at x overflows float at a step's start (t = 1e-40): both paths name that step's
@@ -102,9 +74,9 @@ TEST(fused_heun_step, non_finite_score_at_the_start_same_error_as_unfused) {
   rtk::Plan plan = heun_plan(1003, 7, false);
   plan.times = {1e-40, 1e-41};
   plan.final_denoise = false;
-  const std::string unfused = error_of<float>(plan, overflowing_mixture(), false);
+  const std::string unfused = rtk_test::run_error<float>(plan, rtk_test::overflowing_mixture_d7(), false);
   CHECK(unfused.find("segment 0, step 0, t = 1e-40") != std::string::npos);
-  CHECK_EQ(error_of<float>(plan, overflowing_mixture(), true), unfused);
+  CHECK_EQ(rtk_test::run_error<float>(plan, rtk_test::overflowing_mixture_d7(), true), unfused);
 }
 
 // Finite at x (t = 1), overflowing at the Euler predictor (t = 1e-40): both paths name the
@@ -113,7 +85,7 @@ TEST(fused_heun_step, non_finite_score_at_the_predictor_same_error_as_unfused) {
   rtk::Plan plan = heun_plan(1003, 7, false);
   plan.times = {1.0, 1e-40};
   plan.final_denoise = false;
-  const std::string unfused = error_of<float>(plan, overflowing_mixture(), false);
+  const std::string unfused = rtk_test::run_error<float>(plan, rtk_test::overflowing_mixture_d7(), false);
   CHECK(unfused.find("segment 0, step 1, t = 1e-40") != std::string::npos);
-  CHECK_EQ(error_of<float>(plan, overflowing_mixture(), true), unfused);
+  CHECK_EQ(rtk_test::run_error<float>(plan, rtk_test::overflowing_mixture_d7(), true), unfused);
 }

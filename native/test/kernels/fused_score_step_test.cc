@@ -28,18 +28,10 @@ rtk::Plan baseline_plan(rtk::SamplerKind kind, size_t n, int d) {
   return p;
 }
 
+// Only the final denoise asked the oracle: every grid step ran fused.
 template <class Real>
 void check_fused_matches_unfused(const rtk::Plan& plan, const rtk::GaussianMixture& m) {
-  const rtk_test::MixtureRun<Real> unfused = rtk_test::run_mixture<Real>(plan, m, 1, false);
-  const int steps = static_cast<int>(plan.times.size()) - 1;
-  for (int threads : {1, 2, 3}) {
-    const rtk_test::MixtureRun<Real> fused = rtk_test::run_mixture<Real>(plan, m, threads, true);
-    CHECK(rtk_test::same_bits(fused.x, unfused.x));
-    CHECK_EQ(fused.stats.nfe, unfused.stats.nfe);
-    CHECK_EQ(fused.stats.segments.size(), unfused.stats.segments.size());
-    // Only the final denoise asked the oracle: every grid step was fused.
-    CHECK_EQ(fused.unfused_calls, fused.stats.nfe - steps);
-  }
+  rtk_test::check_fused_matches_unfused<Real>(plan, m, static_cast<int>(plan.times.size()) - 1);
 }
 
 // d = 7 (a partial second noise block) and anisotropic variances.
@@ -52,16 +44,6 @@ rtk::GaussianMixture anisotropic_mixture(double tiny_variance = 0) {
       variances.push_back(tiny_variance > 0 && i == 3 ? tiny_variance : 0.03 + 0.04 * ((j + 2 * i) % 3));
     }
   return rtk::GaussianMixture({0.5, 1.0, 2.0}, means, variances, d);
-}
-
-template <class Real>
-std::string error_of(const rtk::Plan& plan, const rtk::GaussianMixture& m, bool fused) {
-  try {
-    rtk_test::run_mixture<Real>(plan, m, 2, fused);
-  } catch (const rtk::SamplerError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
@@ -106,10 +88,10 @@ TEST(fused_score_step, non_finite_score_same_error_as_unfused) {
   rtk::Plan plan = baseline_plan(rtk::SamplerKind::Ddpm, 1003, 7);
   plan.times = {1.0, 0.5, 1e-40, 0.0};
   plan.final_denoise = false;
-  const std::string unfused = error_of<float>(plan, m, false);
+  const std::string unfused = rtk_test::run_error<float>(plan, m, false);
   CHECK(unfused.find("non-finite") != std::string::npos);
   CHECK(unfused.find("segment 2") != std::string::npos);
-  CHECK_EQ(error_of<float>(plan, m, true), unfused);
+  CHECK_EQ(rtk_test::run_error<float>(plan, m, true), unfused);
 }
 
 namespace {
@@ -212,9 +194,9 @@ TEST(fused_score_step, ald_non_finite_same_error_as_unfused) {
   plan.steps = {2, 3};
   plan.ald_step_scale = 0.1;
   plan.final_denoise = false;
-  const std::string unfused = error_of<float>(plan, m, false);
+  const std::string unfused = rtk_test::run_error<float>(plan, m, false);
   CHECK(unfused.find("segment 1, step 0") != std::string::npos);
-  CHECK_EQ(error_of<float>(plan, m, true), unfused);
+  CHECK_EQ(rtk_test::run_error<float>(plan, m, true), unfused);
 }
 
 // A non-finite score in a plain-step segment names the segment's warm start, as unfused.
@@ -224,7 +206,7 @@ TEST(fused_score_step, hybrid_prefix_non_finite_same_error_as_unfused) {
   plan.times = {1.0, 1e-40, 1e-41, 0.0};
   plan.steps = {0, 0, 3};
   plan.warm_starts = {rtk::WarmStart::Ddim, rtk::WarmStart::Ddpm, rtk::WarmStart::Tweedie};
-  const std::string unfused = error_of<float>(plan, m, false);
+  const std::string unfused = rtk_test::run_error<float>(plan, m, false);
   CHECK(unfused.find("segment 1, warm start") != std::string::npos);
-  CHECK_EQ(error_of<float>(plan, m, true), unfused);
+  CHECK_EQ(rtk_test::run_error<float>(plan, m, true), unfused);
 }

@@ -40,16 +40,10 @@ int inner_steps(const rtk::Plan& plan) {
   return steps;
 }
 
+// Only the warm starts' scores asked the oracle: every chain step ran fused.
 template <class Real>
-void check_fused_matches_unfused(const rtk::Plan& plan, const rtk::GaussianMixture& m) {
-  const rtk_test::MixtureRun<Real> unfused = rtk_test::run_mixture<Real>(plan, m, 1, false);
-  for (int threads : {1, 2, 3}) {
-    const rtk_test::MixtureRun<Real> fused = rtk_test::run_mixture<Real>(plan, m, threads, true);
-    CHECK(rtk_test::same_bits(fused.x, unfused.x));
-    CHECK(rtk_test::same_stats(fused.stats, unfused.stats));
-    // Only the warm starts' scores asked the oracle: every chain step ran fused.
-    CHECK_EQ(fused.unfused_calls, fused.stats.nfe - inner_steps(plan));
-  }
+void check(const rtk::Plan& plan, const rtk::GaussianMixture& m) {
+  rtk_test::check_fused_matches_unfused<Real>(plan, m, inner_steps(plan));
 }
 
 // Progress as the run reports it, one entry per checkpoint.
@@ -77,16 +71,6 @@ std::vector<Checkpoint> checkpoints_of(const rtk::Plan& plan, const rtk::Gaussia
   return seen;
 }
 
-template <class Real>
-std::string error_of(const rtk::Plan& plan, const rtk::GaussianMixture& m, bool fused) {
-  try {
-    rtk_test::run_mixture<Real>(plan, m, 2, fused);
-  } catch (const rtk::SamplerError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 }  // namespace
 
 // n = 2101: three 1024-row blocks (the secants' blocks), the last ending in a 5-row tile.
@@ -94,8 +78,8 @@ TEST(fused_unadjusted_step, same_bits_and_statistics_as_unfused_paper_target) {
   const rtk::GaussianMixture m = rtk::paper_target();
   for (SamplerKind kind : {SamplerKind::RtkUla, SamplerKind::RtkUld})
     for (WarmStart start : {WarmStart::Gaussian, WarmStart::Tweedie}) {
-      check_fused_matches_unfused<double>(chain_plan(kind, start, 2101, 10), m);
-      check_fused_matches_unfused<float>(chain_plan(kind, start, 2101, 10), m);
+      check<double>(chain_plan(kind, start, 2101, 10), m);
+      check<float>(chain_plan(kind, start, 2101, 10), m);
     }
 }
 
@@ -103,8 +87,8 @@ TEST(fused_unadjusted_step, same_bits_and_statistics_as_unfused_paper_target) {
 TEST(fused_unadjusted_step, same_bits_and_statistics_as_unfused_anisotropic) {
   const rtk::GaussianMixture m = rtk_test::anisotropic_mixture_d7();
   for (SamplerKind kind : {SamplerKind::RtkUla, SamplerKind::RtkUld}) {
-    check_fused_matches_unfused<double>(chain_plan(kind, WarmStart::Ddpm, 1003, 7), m);
-    check_fused_matches_unfused<float>(chain_plan(kind, WarmStart::Ddim, 1003, 7), m);
+    check<double>(chain_plan(kind, WarmStart::Ddpm, 1003, 7), m);
+    check<float>(chain_plan(kind, WarmStart::Ddim, 1003, 7), m);
   }
 }
 
@@ -112,7 +96,7 @@ TEST(fused_unadjusted_step, same_bits_and_statistics_as_unfused_anisotropic) {
 TEST(fused_unadjusted_step, few_and_many_dimensions_same_bits_as_unfused) {
   for (int d : {3, 17})
     for (SamplerKind kind : {SamplerKind::RtkUla, SamplerKind::RtkUld})
-      check_fused_matches_unfused<double>(chain_plan(kind, WarmStart::Tweedie, 1003, d),
+      check<double>(chain_plan(kind, WarmStart::Tweedie, 1003, d),
                                           rtk_test::anisotropic_mixture(d));
 }
 
@@ -122,7 +106,7 @@ TEST(fused_unadjusted_step, lone_tiles_same_bits_as_unfused) {
   const rtk::GaussianMixture m = rtk::paper_target();
   for (size_t n : {1032, 8, 1053, 1})
     for (SamplerKind kind : {SamplerKind::RtkUla, SamplerKind::RtkUld})
-      check_fused_matches_unfused<double>(chain_plan(kind, WarmStart::Gaussian, n, 10), m);
+      check<double>(chain_plan(kind, WarmStart::Gaussian, n, 10), m);
 }
 
 // A fixed step size (and for ULD a fixed friction): no secant moves the curvature, and ULA's
@@ -132,12 +116,12 @@ TEST(fused_unadjusted_step, fixed_step_sizes_same_bits_as_unfused) {
   rtk::Plan uld = chain_plan(SamplerKind::RtkUld, WarmStart::Tweedie, 1003, 10);
   uld.step_size = 0.05;
   uld.friction = 3.0;
-  check_fused_matches_unfused<double>(uld, m);
+  check<double>(uld, m);
   uld.friction = 0;  // the step size fixed, the friction from the secants
-  check_fused_matches_unfused<double>(uld, m);
+  check<double>(uld, m);
   rtk::Plan ula = chain_plan(SamplerKind::RtkUla, WarmStart::Tweedie, 1003, 10);
   ula.step_size = 0.01;
-  check_fused_matches_unfused<double>(ula, m);
+  check<double>(ula, m);
 }
 
 // The same checkpoints in the same order, with the NFE spent at each, and a cancellation at
@@ -160,21 +144,15 @@ TEST(fused_unadjusted_step, same_checkpoints_and_cancellation_as_unfused) {
 // A coordinate of variance 1e-60 evaluated at t = 1e-40 (precision ~5e39): the score overflows
 // float at the chain's first point. Both paths stop there, naming the same index and value.
 TEST(fused_unadjusted_step, non_finite_score_at_the_start_same_error_as_unfused) {
-  std::vector<double> means, variances;
-  for (int j = 0; j < 2; ++j)
-    for (int i = 0; i < 7; ++i) {
-      means.push_back(0.3 * j - 0.1 * i);
-      variances.push_back(i == 3 ? 1e-60 : 0.05);
-    }
-  const rtk::GaussianMixture m({1.0, 1.0}, means, variances, 7);
+  const rtk::GaussianMixture m = rtk_test::overflowing_mixture_d7();
   for (SamplerKind kind : {SamplerKind::RtkUla, SamplerKind::RtkUld}) {
     rtk::Plan plan = chain_plan(kind, WarmStart::Gaussian, 1003, 7);
     plan.times = {1.0, 1e-40};
     plan.steps = {3};
     plan.warm_starts = {WarmStart::Gaussian};
-    const std::string unfused = error_of<float>(plan, m, false);
+    const std::string unfused = rtk_test::run_error<float>(plan, m, false);
     CHECK(unfused.find("segment 0, step 0") != std::string::npos);
-    CHECK_EQ(error_of<float>(plan, m, true), unfused);
+    CHECK_EQ(rtk_test::run_error<float>(plan, m, true), unfused);
   }
 }
 
@@ -187,8 +165,8 @@ TEST(fused_unadjusted_step, non_finite_score_after_moves_same_error_as_unfused) 
   plan.steps = {40};
   plan.warm_starts = {WarmStart::Gaussian};
   plan.step_size = 1e4;
-  const std::string unfused = error_of<float>(plan, m, false);
+  const std::string unfused = rtk_test::run_error<float>(plan, m, false);
   CHECK(unfused.find("non-finite") != std::string::npos);
   CHECK(unfused.find("step 0,") == std::string::npos);
-  CHECK_EQ(error_of<float>(plan, m, true), unfused);
+  CHECK_EQ(rtk_test::run_error<float>(plan, m, true), unfused);
 }

@@ -95,9 +95,7 @@ HeunFound fused_heun_step(ThreadPool& pool, const Batch& b, const GaussianMixtur
     HeunFound f;
     for_tile_groups<kTileGroup>(begin, end, [&](auto tiles, size_t row, int last_rows) {
       constexpr int T = decltype(tiles)::value;
-      // The next group's x, on its way while this group's mixtures run (prefetch_pays).
-      const size_t group_values = static_cast<size_t>(T) * kLanes * b.d;
-      if (prefetch && row + 2 * T * kLanes <= end) prefetch_values(x_tiles + row * b.d + group_values, group_values);
+      prefetch_next_group<T>(prefetch, x_tiles, row, end, b.d);  // on its way while this group's mixtures run
       fused_heun_tiles<T>(m, at_a, at_b, euler, h, x_tiles, row / kLanes, last_rows, work, f);
     });
     found[blk].value = f;

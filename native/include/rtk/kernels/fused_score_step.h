@@ -102,9 +102,7 @@ NonFinite fused_score_step(ThreadPool& pool, const Batch& b, const GaussianMixtu
     NonFinite first;
     for_tile_groups<kTileGroup>(begin, end, [&](auto tiles, size_t row, int last_rows) {
       constexpr int T = decltype(tiles)::value;
-      // The next group's x, on its way while this group's mixture runs (prefetch_pays).
-      const size_t group_values = static_cast<size_t>(T) * kLanes * b.d;
-      if (prefetch && row + 2 * T * kLanes <= end) prefetch_values(x_tiles + row * b.d + group_values, group_values);
+      prefetch_next_group<T>(prefetch, x_tiles, row, end, b.d);  // on its way while this group's mixture runs
       const NonFinite bad =
           fused_score_tiles<T>(m, at, c, x_tiles, row / kLanes, last_rows, noise, b.particle_offset + row, work);
       if (bad.found && !first.found) first = bad;
