@@ -1,5 +1,5 @@
 // The samplers' small batch operations (kernels/batch_ops.h): the non-finite search finds the
-// first bad value whatever the thread count and block layout; midpoint and Heun's corrector
+// first bad value whatever the thread count and block layout, and in a tile in registers; midpoint and Heun's corrector
 // are the formulas of rtk-math.md value by value; the pool's copies and zero fill cover every
 // value.
 #include "rtk/kernels/batch_ops.h"
@@ -68,6 +68,39 @@ TEST(batch_ops, find_non_finite_finds_one_bad_value_wherever_it_is) {
       CHECK(g.found && g.index == at && (std::isnan(bad) ? std::isnan(g.value) : g.value == bad));
     }
   }
+}
+
+// A tile held in registers (the fused kernels' check): one bad value at every row and coordinate
+// of a tile with 1 to 8 real rows is found with its row-major index in the batch (tile 3 here)
+// when its row is real, and ignored in the padding rows; two bad values give the first.
+TEST(batch_ops, first_non_finite_in_tile_finds_a_bad_real_row_and_ignores_padding) {
+  const int d = 5;
+  const size_t k = 3;
+  rtk::Lanes clean[d];
+  for (int i = 0; i < d; ++i)
+    for (int r = 0; r < rtk::kLanes; ++r) clean[i][r] = (i - 2) * 1e300 + r;  // large but finite
+  for (int rows = 1; rows <= rtk::kLanes; ++rows) {
+    CHECK(!rtk::first_non_finite_in_tile(clean, d, k, rows).found);
+    for (int r = 0; r < rtk::kLanes; ++r)
+      for (int i = 0; i < d; ++i)
+        for (double bad : {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
+          rtk::Lanes tile[d];
+          for (int j = 0; j < d; ++j) tile[j] = clean[j];
+          tile[i][r] = bad;
+          const rtk::NonFinite f = rtk::first_non_finite_in_tile(tile, d, k, rows);
+          if (r < rows)
+            CHECK(f.found && f.index == (k * rtk::kLanes + r) * d + i &&
+                  rtk_test::bits_of(f.value) == rtk_test::bits_of(bad));
+          else
+            CHECK(!f.found);
+        }
+  }
+  rtk::Lanes tile[d];
+  for (int j = 0; j < d; ++j) tile[j] = clean[j];
+  tile[4][2] = -std::numeric_limits<double>::infinity();
+  tile[1][5] = std::numeric_limits<double>::quiet_NaN();
+  const rtk::NonFinite f = rtk::first_non_finite_in_tile(tile, d, k, rtk::kLanes);
+  CHECK(f.found && f.index == (k * rtk::kLanes + 2) * d + 4);
 }
 
 // The batch fill (tiles of kLanes rows, then single rows) gives fill_normals' bits row by row,

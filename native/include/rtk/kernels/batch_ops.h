@@ -147,9 +147,8 @@ NonFinite find_non_finite(ThreadPool& pool, const Real* values, size_t count) {
 inline NonFinite first_non_finite_in_tile(const Lanes* values, int d, size_t k, int rows) {
   Lanes any = Lanes{};
   for (int i = 0; i < d; ++i) any += values[i] - values[i];
-  bool suspect = false;
-  for (int r = 0; r < rows; ++r) suspect = suspect || any[r] != 0.0;
-  for (int r = 0; r < rows && suspect; ++r)
+  if ((lane_bits(any != 0.0) & ((1u << rows) - 1u)) == 0) return NonFinite{};
+  for (int r = 0; r < rows; ++r)
     for (int i = 0; i < d; ++i)
       if (!std::isfinite(values[i][r]))
         return NonFinite{true, (k * kLanes + r) * static_cast<size_t>(d) + i, values[i][r]};
