@@ -35,6 +35,12 @@ RTK_HD inline double secant_curvature_particle(const Real* z0, const Real* g0, c
   return *counted ? sqrt(dg / dz) : 0.0;
 }
 
+// A measured mean secant replaces the curvature estimate when it is finite and positive (a NaN
+// mean: no pair counted).
+inline void update_curvature(double mean_secant, double& curvature) {
+  if (std::isfinite(mean_secant) && mean_secant > 0) curvature = mean_secant;
+}
+
 // Secant sums go over fixed blocks of particles, each summed in particle order and the blocks
 // combined in block order, so the mean does not depend on the thread count; mean_secant_curvature
 // and the fused unadjusted step (fused_unadjusted_step.h) sum the same blocks.

@@ -1,12 +1,10 @@
 // The inner chains of RTK-ULA and RTK-ULD on the CPU with the built-in mixture: each step one
 // fused pass (fused_unadjusted_step), on the chain's state in the tiled layout. The same bits,
-// statistics, checkpoints and errors as the unfused loops of inner_ula.h and inner_uld.h, which
-// call it.
+// statistics, checkpoints and errors as the unfused loop of unadjusted_chain.h, which calls it.
 #pragma once
-#include <cmath>
-
 #include "../kernels/fused_unadjusted_step.h"
 #include "../kernels/tiled_layout.h"
+#include "curvature.h"
 #include "run_context.h"
 #include "workspace.h"
 
@@ -44,10 +42,7 @@ void fused_unadjusted_chain(RunContext<Real, ThreadPool>& ctx, Workspace<Real, T
     ctx.count_evaluation(false);
     const UnadjustedPass pass = fused_unadjusted_step(pool, b, m, at, pot, move, true, c);
     ctx.require_finite(pass.bad, "the score", segment, step, t);
-    if (step > 0 && adapt) {
-      const double secant = pass.secants.mean();
-      if (std::isfinite(secant) && secant > 0) curvature = secant;
-    }
+    if (step > 0 && adapt) update_curvature(pass.secants.mean(), curvature);
     move = move_at(step);
   }
   if (steps > 0) fused_unadjusted_step(pool, b, m, at, pot, move, false, c);

@@ -7,19 +7,17 @@
 // frozen-gradient step inflates the stationary variance by O(c^2) (measured on the paper's
 // target: ~9% at c = 0.3). On bench/suite.js, 3 / steps instead of 9 / steps moved RTK-ULD from
 // 6/15 to 11/15 goal checks passed, with every marginal-accuracy margin positive. The first step
-// of a segment, taken before any secant of this segment exists, uses c <= 0.1. On the CPU with the
-// built-in mixture, the chain runs fused (fused_unadjusted_chain.h).
+// of a segment, taken before any secant of this segment exists, uses c <= 0.1. The chain itself
+// (the score, grad g, the secants, the moves; fused on the CPU with the built-in mixture) is
+// unadjusted_chain.h.
 #pragma once
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
-#include <utility>
 
 #include "../kernels/segment_potential.h"
 #include "../kernels/uld.h"
-#include "curvature.h"
-#include "fused_unadjusted_chain.h"
 #include "run_context.h"
+#include "unadjusted_chain.h"
 #include "workspace.h"
 
 namespace rtk {
@@ -28,9 +26,6 @@ template <class Real, class Exec>
 void inner_uld(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments,
                const SegmentPotential& pot, double t, int steps, double& curvature, SegmentStats& seg) {
   const Plan& plan = ctx.plan;
-  const Batch& b = ctx.batch;
-  const size_t values = ctx.values();
-  Exec& pool = ctx.pool;
   const bool adapt = !(plan.step_size > 0 && plan.friction > 0);
   const uint32_t k = static_cast<uint32_t>(segment);
   // Step `step`'s move from the curvature so far, recorded in the segment's statistics.
@@ -49,33 +44,7 @@ void inner_uld(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segmen
     return move;
   };
   const StreamId velocity{plan.seed, k, 0, Purpose::Velocity};
-  if constexpr (std::is_same_v<Exec, ThreadPool>) {
-    if (const GaussianMixture* m = ctx.built_in_mixture()) {
-      fused_unadjusted_chain(ctx, w, *m, segment, segments, pot, t, steps, adapt, curvature, &velocity, move_at);
-      return;
-    }
-  }
-  Real* v = w.aux.data();
-  fill_normals_batch(pool, b, velocity, v);
-  for (int step = 0; step < steps; ++step) {
-    ctx.checkpoint(segment, segments, step, steps);
-    ctx.evaluate(w.z.data(), t, w.score.data(), nullptr);
-    ctx.require_finite(w.score.data(), values, "the score", segment, step, t);
-    segment_potential_batch(pool, b, pot, w.x.data(), w.z.data(), w.score.data(), static_cast<const Real*>(nullptr),
-                            w.grad_g.data(), static_cast<Real*>(nullptr));
-    if (step > 0 && adapt) {
-      const double secant =
-          mean_secant_curvature(pool, b, w.z_prop.data(), w.grad_g_prop.data(), w.z.data(), w.grad_g.data());
-      if (std::isfinite(secant) && secant > 0) curvature = secant;
-    }
-    const UnadjustedMove move = move_at(step);
-    // Keep this point and its gradient for the next step's secant: z is stepped in place, so it
-    // is copied; grad_g is recomputed whole every step, so the two gradient buffers trade places
-    // instead (neither is a tiled buffer of a fused kernel, so their sizes may trade too).
-    copy_values(pool, w.z.data(), values, w.z_prop.data());
-    std::swap(w.grad_g, w.grad_g_prop);
-    uld_step(pool, b, move.uld, w.z.data(), v, w.grad_g_prop.data(), move.noise, move.noise2);
-  }
+  unadjusted_chain(ctx, w, segment, segments, pot, t, steps, adapt, curvature, &velocity, move_at);
 }
 
 }  // namespace rtk
