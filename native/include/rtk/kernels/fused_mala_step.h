@@ -100,7 +100,7 @@ inline void mala_tile_proposal(const SegmentPotential& pot, const MalaAcceptPara
   for (int i = 0; i < d; ++i) {
     const Lanes z = load_adjacent(c.z + o + i * kLanes);
     const Lanes r = pot.decay * z - load_adjacent(c.anchor + o + i * kLanes);
-    w.grad_g[i] = as_stored<Real>(-load_adjacent(c.score + o + i * kLanes) + pot.decay * r / pot.sigma2);
+    w.grad_g[i] = as_stored<Real>(segment_gradient(pot, r, load_adjacent(c.score + o + i * kLanes)));
     w.z_prop[i] = as_stored<Real>(step.cx * z + step.cs * w.grad_g[i] + step.cn * w.now.xi[i]);
   }
 }
@@ -120,7 +120,7 @@ inline Lanes mala_tile_log_ratio(const SegmentPotential& pot, const MalaAcceptPa
     w.score_prop[i] = as_stored<Real>(w.score_prop[i]);
     const Lanes r = pot.decay * w.z_prop[i] - load_adjacent(c.anchor + o + i * kLanes);
     if constexpr (D == EnergyDelta::Exact) quad += r * r;
-    const Lanes grad_g_prop = as_stored<Real>(-w.score_prop[i] + pot.decay * r / pot.sigma2);
+    const Lanes grad_g_prop = as_stored<Real>(segment_gradient(pot, r, w.score_prop[i]));
     const Lanes u = w.z_prop[i] - load_adjacent(c.z + o + i * kLanes);
     const Lanes f = u + p.tau * w.grad_g[i], b = -u + p.tau * grad_g_prop;
     forward += f * f;
@@ -158,7 +158,7 @@ inline void mala_tiles_midpoint_gradient(const GaussianMixture& m, const Gaussia
     const size_t o = (k + t) * static_cast<size_t>(d) * kLanes;
     for (int i = 0; i < d; ++i) {
       const Lanes r = pot.decay * w[t].z_mid[i] - load_adjacent(c.anchor + o + i * kLanes);
-      w[t].grad_g_mid[i] = as_stored<Real>(-as_stored<Real>(w[t].grad_g_mid[i]) + pot.decay * r / pot.sigma2);
+      w[t].grad_g_mid[i] = as_stored<Real>(segment_gradient(pot, r, as_stored<Real>(w[t].grad_g_mid[i])));
     }
   }
 }

@@ -147,7 +147,7 @@ inline NonFinite unadjusted_tile_gradient(const SegmentPotential& pot, const Til
     const Lanes score = as_stored<Real>(w.score[i]);
     w.score[i] = score;
     const Lanes r = pot.decay * w.z[i] - load_adjacent(c.anchor + o + i * kLanes);
-    const Lanes grad = as_stored<Real>(-score + pot.decay * r / pot.sigma2);
+    const Lanes grad = as_stored<Real>(segment_gradient(pot, r, score));
     store_adjacent(grad, c.grad_g + o + i * kLanes);
     if constexpr (Moved) {
       const Lanes a = w.z[i] - w.z_old[i], b = grad - w.grad_old[i];
