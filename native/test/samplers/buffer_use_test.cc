@@ -110,13 +110,13 @@ TEST(buffer_use, fused_paths_allocate_no_more_arrays_than_unfused) {
   const rtk::Plan ula = plan_of(SamplerKind::RtkUla, WarmStart::Tweedie, false);
   CHECK_EQ(row_arrays(rtk::buffer_use(ula, true)), 6);
   CHECK_EQ(row_arrays(rtk::buffer_use(ula, false)), 6);
-  // Score-only MALA fused: z, the score and the anchor tiled instead of grad g at the proposal
-  // (and, for Simpson's rule, the midpoint and its score).
+  // Score-only MALA fused: z, the score and the anchor tiled instead of grad g, grad g at the
+  // proposal (and, for Simpson's rule, the midpoint and its score).
   rtk::Plan es = plan_of(SamplerKind::RtkMalaEs, WarmStart::Tweedie, false);
-  CHECK_EQ(row_arrays(rtk::buffer_use(es, true)), 7);
+  CHECK_EQ(row_arrays(rtk::buffer_use(es, true)), 6);
   CHECK_EQ(row_arrays(rtk::buffer_use(es, false)), 7);
   es.energy_delta = rtk::EnergyDelta::Simpson;
-  CHECK_EQ(row_arrays(rtk::buffer_use(es, true)), 7);
+  CHECK_EQ(row_arrays(rtk::buffer_use(es, true)), 6);
   CHECK_EQ(row_arrays(rtk::buffer_use(es, false)), 9);
   // Heun fused: the tiled x (and the score for the final denoise) instead of the score, the
   // Euler predictor and its score.

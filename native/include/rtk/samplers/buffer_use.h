@@ -46,9 +46,9 @@ inline BufferUse buffer_use(const Plan& plan, bool built_in_mixture) {
         // aux, the energies of its start in energy.
         u.score_prop = u.g_prop = u.aux = u.energy = true;
       } else if (plan.sampler == SamplerKind::RtkMalaEs && built_in_mixture) {
-        // Score-only MALA fused: its start in rows (z, the score, grad g), then z, the score and
-        // the anchor tiled in z_prop, score_prop and aux.
-        u.grad_g = u.score_prop = u.aux = true;
+        // Score-only MALA fused: its start in rows (z, the score), then z, the score and the
+        // anchor tiled in z_prop, score_prop and aux.
+        u.score_prop = u.aux = true;
       } else if (exact || plan.sampler == SamplerKind::RtkMalaEs) {
         u.grad_g = u.z_prop = u.score_prop = u.grad_g_prop = true;
         u.g = u.energy = u.g_prop = exact;

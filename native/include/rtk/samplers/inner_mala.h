@@ -117,9 +117,9 @@ void chain_to_rows(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool
   if (score) from_tiles(ctx.pool, ctx.batch.n, ctx.batch.d, c.score, w.score.data());
 }
 
-// inner_mala's fused chain (score-only MALA: the exact energy's chain starts fused, in
-// fused_mala_chain), whose start (the score, and g with the exact energy) is already in rows: it
-// moves into the tiled layout, then the steps.
+// inner_mala's fused chain, score-only (the exact energy's chains start fused, in
+// fused_mala_chain), whose start (z and its score) is in rows: it moves into the tiled layout,
+// then the steps (which compute grad g from z and the score themselves).
 template <class Real>
 size_t fused_inner_mala(RunContext<Real, ThreadPool>& ctx, Workspace<Real, ThreadPool>& w, const GaussianMixture& m,
                         int segment, int segments, const SegmentPotential& pot, double t, int steps, EnergyDelta delta,
@@ -128,7 +128,6 @@ size_t fused_inner_mala(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Threa
   ThreadPool& pool = ctx.pool;
   const TiledChain<Real> tiles = tiled_chain(w);
   to_tiles(pool, b.n, b.d, w.z.data(), tiles.z);
-  if (delta == EnergyDelta::Exact) to_tiles(pool, b.n, 1, w.g.data(), tiles.g);
   to_tiles(pool, b.n, b.d, w.score.data(), tiles.score);
   to_tiles(pool, b.n, b.d, w.x.data(), w.aux.data());
   // p_t's component parameters, refilled in place (no allocation per segment).
@@ -166,30 +165,33 @@ size_t fused_mala_chain(RunContext<Real, ThreadPool>& ctx, Workspace<Real, Threa
 }
 #endif
 
-// Runs `steps` MALA steps on the segment potential of anchor w.x at time t; z, score, grad_g
-// hold the chain's start (score already evaluated). Returns the statistics of the segment.
-// On the CPU with the built-in mixture, the steps are fused.
+// Runs `steps` MALA steps on the segment potential of anchor w.x at time t; z and score (and the
+// energy, when exact) hold the chain's start. Returns the statistics of the segment. On the CPU
+// with the built-in mixture, score-only steps are fused (exact ones start fused, in
+// fused_mala_chain, and do not come here).
 template <class Real, class Exec>
 void inner_mala(RunContext<Real, Exec>& ctx, Workspace<Real, Exec>& w, int segment, int segments,
                 const SegmentPotential& pot, double t, int steps, bool exact_energy, double& tau, SegmentStats& seg) {
   const Batch& b = ctx.batch;
   const EnergyDelta delta = exact_energy ? EnergyDelta::Exact : ctx.plan.energy_delta;
-  segment_potential_batch(ctx.pool, b, pot, w.x.data(), w.z.data(), w.score.data(),
-                          exact_energy ? w.energy.data() : nullptr, w.grad_g.data(),
-                          exact_energy ? w.g.data() : nullptr);
   size_t accepted = 0;
   bool fused = false;
   if constexpr (std::is_same_v<Exec, ThreadPool>) {
-    if (const GaussianMixture* mixture = ctx.built_in_mixture()) {
+    const GaussianMixture* mixture = ctx.built_in_mixture();
+    if (mixture && !exact_energy) {
       accepted = fused_inner_mala(ctx, w, *mixture, segment, segments, pot, t, steps, delta, tau, seg);
       fused = true;
     }
   }
-  if (!fused)
+  if (!fused) {
+    segment_potential_batch(ctx.pool, b, pot, w.x.data(), w.z.data(), w.score.data(),
+                            exact_energy ? w.energy.data() : nullptr, w.grad_g.data(),
+                            exact_energy ? w.g.data() : nullptr);
     accepted = mala_steps(ctx, segment, segments, steps, delta, tau, seg,
                           [&](const MalaAcceptParams& p, const StreamId& noise, const StreamId& accept) {
                             return mala_step(ctx, w, pot, t, p, exact_energy, noise, accept);
                           });
+  }
   seg.accept_rate = accept_rate(accepted, b.n, steps);
 }
 
