@@ -21,15 +21,6 @@ typedef float FloatLanes __attribute__((vector_size(kLanes * sizeof(float))));
 // CPU only (nvcc's device pass has no __builtin_convertvector).
 #if !defined(__CUDA_ARCH__)
 
-// A tile of `rows` (1..kLanes) consecutive rows of d values, transposed: t[i][r] = rows[r][i].
-// Lanes past `rows` repeat the last row, so that they stay finite and harmless.
-template <class Real>
-inline void load_transposed(const Real* rows, int count, int d, Lanes* t) {
-  for (int i = 0; i < d; ++i)
-    for (int r = 0; r < kLanes; ++r)
-      t[i][r] = static_cast<double>(rows[static_cast<size_t>(r < count ? r : count - 1) * d + i]);
-}
-
 // kLanes adjacent values of an array of Real, as doubles.
 template <class Real>
 inline Lanes load_adjacent(const Real* values) {

@@ -13,6 +13,7 @@
 
 #include "../batch.h"
 #include "../lanes.h"
+#include "../row_columns.h"
 #include "../targets/gaussian_mixture.h"
 #include "../thread_pool.h"
 #include "fused_mala_step.h"

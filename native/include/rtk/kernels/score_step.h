@@ -9,6 +9,7 @@
 #include "../host_device.h"
 #include "../philox.h"
 #include "../philox_lanes.h"
+#include "../row_columns.h"
 #include "../thread_pool.h"
 
 namespace rtk {
@@ -75,14 +76,23 @@ RTK_HD inline void score_step_particle(const ScoreStep& c, const Real* x, const 
 
 #if !defined(__CUDA_ARCH__)
 // Coordinates [begin, end) of kLanes rows from x, s and the normals xi (xi[i - begin]: tiles of
-// the rows' coordinate i), stepped into out: score_step_block's arithmetic row by row.
+// the rows' coordinate i), stepped into out: score_step_block's arithmetic row by row, the
+// normals turned into rows first (rows_of_tiles), then one vector loop over the values.
 template <class Real>
 inline void score_step_rows(const ScoreStep& c, const Real* x, const Real* s, Real* out, int d, const Lanes* xi,
                             int begin, int end) {
+  static_assert(kNormalGroup <= kRowBufferWidth, "a group of normals fits a row buffer");
+  const int w = end - begin;
+  RowBuffer noise;
+  rows_of_tiles(xi, w, noise);
+  if (w == d) {  // the tile's rows are one flat range
+    for (int k = 0; k < kLanes * d; ++k) out[k] = static_cast<Real>(c.cx * x[k] + c.cs * s[k] + c.cn * noise[k]);
+    return;
+  }
   for (int lane = 0; lane < kLanes; ++lane) {
-    const size_t o = static_cast<size_t>(lane) * d;
-    for (int i = begin; i < end; ++i)
-      out[o + i] = static_cast<Real>(c.cx * x[o + i] + c.cs * s[o + i] + c.cn * xi[i - begin][lane]);
+    const size_t o = static_cast<size_t>(lane) * d + begin;
+    for (int k = 0; k < w; ++k)
+      out[o + k] = static_cast<Real>(c.cx * x[o + k] + c.cs * s[o + k] + c.cn * noise[lane * w + k]);
   }
 }
 

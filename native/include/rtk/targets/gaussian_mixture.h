@@ -12,6 +12,7 @@
 #include "../fast_math.h"
 #include "../host_device.h"
 #include "../lanes.h"
+#include "../row_columns.h"
 #include "../philox.h"
 #include "../thread_pool.h"
 #include "target.h"
@@ -238,8 +239,7 @@ class GaussianMixture {
     for (int t = 0; t < T; ++t) {
       const int rows = t + 1 < T ? kTile : last_rows;
       const size_t first = static_cast<size_t>(t) * kTile;
-      for (int i = 0; i < d; ++i)
-        for (int r = 0; r < rows; ++r) score[(first + r) * d + i] = static_cast<Real>(tiles[t].score[i][r]);
+      store_transposed(tiles[t].score, rows, d, score + first * d);
       if (energy)
         for (int r = 0; r < rows; ++r) energy[first + r] = static_cast<Real>(e[t][r]);
     }
