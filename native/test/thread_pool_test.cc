@@ -1,5 +1,6 @@
 // ThreadPool (thread_pool.h): every item is visited exactly once, blocks are fixed whatever
-// the thread count, exceptions reach the caller, and the work really runs on several threads.
+// the thread count, exceptions reach the caller, the work really runs on several threads, and
+// each thread begins with its own share of the ranges.
 #include "rtk/thread_pool.h"
 
 #include <atomic>
@@ -190,4 +191,35 @@ TEST(thread_pool, helper_threads_run_chunks) {
   CHECK(helper_chunks.load() > 0);
   // Without helpers the clamp keeps one thread for the caller.
   CHECK_EQ(rtk::ThreadPool(1, 1).helpers(), 0);
+}
+
+// Each thread takes the ranges of its own share first: the caller always begins with the first
+// range, and the worker of a 2-thread pool, whenever it joins a job, with a range of the second
+// half (it reaches the first half only after its own is taken, and the caller leaves the first
+// half only once it is). The ranges are slow so that the worker joins most jobs.
+TEST(thread_pool, each_thread_begins_with_its_own_share) {
+  rtk::ThreadPool pool(2);
+  const size_t n = 32 * 8;  // 32 ranges of 8 items
+  const std::thread::id caller = std::this_thread::get_id();
+  int jobs_the_worker_joined = 0;
+  for (int job = 0; job < 100; ++job) {
+    std::atomic<size_t> caller_first{n}, worker_first{n};
+    pool.parallel_for(
+        n,
+        [&](size_t begin, size_t) {
+          std::atomic<size_t>& first = std::this_thread::get_id() == caller ? caller_first : worker_first;
+          size_t none = n;
+          first.compare_exchange_strong(none, begin);
+          const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+          while (std::chrono::steady_clock::now() < until) {
+          }
+        },
+        8);
+    CHECK_EQ(caller_first.load(), size_t(0));
+    if (worker_first.load() != n) {
+      ++jobs_the_worker_joined;
+      CHECK(worker_first.load() >= n / 2);
+    }
+  }
+  CHECK(jobs_the_worker_joined > 0);
 }

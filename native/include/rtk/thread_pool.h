@@ -1,4 +1,5 @@
-// A small fixed pool that splits a batch of particles into contiguous ranges.
+// A small fixed pool that splits a batch of particles into contiguous ranges, each thread
+// taking the ranges of its own share of the batch first (the same share every job).
 // Results never depend on the number of threads: each particle's output is a function of
 // its own inputs and its own RNG stream, and reductions go through fixed-size blocks
 // (see for_blocks) summed in block order.
@@ -70,7 +71,8 @@ class ThreadPool {
     unsigned hw = std::thread::hardware_concurrency();
     count_ = threads > 0 ? threads : static_cast<int>(hw == 0 ? 1 : hw);
     helpers_ = std::max(0, std::min(helpers, count_ - 1));
-    for (int i = 1 + helpers_; i < count_; ++i) workers_.emplace_back([this] { work_loop(); });
+    shares_ = std::vector<Share>(static_cast<size_t>(count_));
+    for (int i = 1 + helpers_; i < count_; ++i) workers_.emplace_back([this, i] { work_loop(i); });
   }
   ~ThreadPool() {
     {
@@ -103,6 +105,8 @@ class ThreadPool {
   // chunks). For a thread that would otherwise sleep while the pool's caller works: the JS
   // thread while a JS-score run computes its native steps, already awake when they start.
   void help_until(FunctionRef<bool()> done) {
+    // Helpers take the shares after the caller's, in the order they first help.
+    const int share = helpers_ > 0 ? 1 + static_cast<int>(next_helper_.fetch_add(1) % helpers_) : 0;
     unsigned long long helped = generation_.load(std::memory_order_acquire);
     bool first = true;
     while (!done()) {
@@ -118,7 +122,7 @@ class ThreadPool {
         if (!open_) continue;
         joined_.fetch_add(1);
       }
-      drain();
+      drain(share);
       std::lock_guard<std::mutex> lock(mutex_);
       if (joined_.fetch_sub(1) == 1 && !open_) done_.notify_one();
     }
@@ -126,9 +130,9 @@ class ThreadPool {
 
   // Calls fn(begin, end) over [0, n) in ranges of at least `grain` items, on all threads.
   // The first exception thrown by any range is rethrown here after all ranges finished.
-  // About 16 ranges per thread, taken in turn, so that no thread waits long for the last one;
-  // with a grain that is a multiple of 8 (the default), range sizes are too, so the kernels'
-  // 8-row tiles are never split.
+  // About 16 ranges per thread, so that no thread waits long for the last one; each thread
+  // takes the ranges of its own share first (run_chunks). With a grain that is a multiple of 8
+  // (the default), range sizes are too, so the kernels' 8-row tiles are never split.
   void parallel_for(size_t n, FunctionRef<void(size_t, size_t)> fn, size_t grain = 64) {
     if (n == 0) return;
     const size_t chunks_wanted = static_cast<size_t>(count_) * 16;
@@ -178,23 +182,23 @@ class ThreadPool {
     return ready();
   }
 
-  // The caller publishes the job, wakes the workers and drains chunks itself; then it closes the
-  // job and waits only for the workers that joined it. A worker still waking up when the caller
-  // has done every chunk (after a long pause, e.g. a JS score) finds the job closed and costs
-  // the caller nothing.
+  // The caller publishes the job, wakes the workers and drains chunks itself (its share first:
+  // drain); then it closes the job and waits only for the workers that joined it. A worker still
+  // waking up when the caller has done every chunk (after a long pause, e.g. a JS score) finds
+  // the job closed and costs the caller nothing.
   void run_chunks(size_t chunks, FunctionRef<void(size_t)> body) {
     std::unique_lock<std::mutex> job_lock(job_mutex_);  // one job at a time per pool
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &body;
       job_chunks_ = chunks;
-      next_chunk_.store(0);
+      for (size_t k = 0; k < shares_.size(); ++k) shares_[k].next.store(share_begin(k));
       error_ = nullptr;
       open_ = true;
       generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
-    drain();
+    drain(0);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       open_ = false;
@@ -208,20 +212,32 @@ class ThreadPool {
     if (error_) std::rethrow_exception(error_);
   }
 
-  void drain() {
-    for (;;) {
-      const size_t c = next_chunk_.fetch_add(1);
-      if (c >= job_chunks_) return;
-      try {
-        (*job_)(c);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!error_) error_ = std::current_exception();
+  // The first chunk of share k: the job's chunks split into size() contiguous shares.
+  size_t share_begin(size_t k) const { return job_chunks_ * k / shares_.size(); }
+
+  // Runs the job's chunks from share `own` on, then those left in the others (in turn after it).
+  // Each thread starts on the same share every job, so that consecutive kernels over the same
+  // rows find them in the cache of the core that last wrote them.
+  void drain(int own) {
+    const size_t count = shares_.size();
+    for (size_t step = 0; step < count; ++step) {
+      const size_t k = (static_cast<size_t>(own) + step) % count;
+      const size_t end = share_begin(k + 1);
+      for (;;) {
+        if (shares_[k].next.load(std::memory_order_relaxed) >= end) break;
+        const size_t c = shares_[k].next.fetch_add(1);
+        if (c >= end) break;
+        try {
+          (*job_)(c);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (!error_) error_ = std::current_exception();
+        }
       }
     }
   }
 
-  void work_loop() {
+  void work_loop(int share) {
     unsigned long long seen = 0, seen_nudges = 0;
     for (;;) {
       spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
@@ -235,7 +251,7 @@ class ThreadPool {
         if (!open_) continue;  // the caller already finished this job alone
         joined_.fetch_add(1);
       }
-      drain();
+      drain(share);
       {
         std::lock_guard<std::mutex> lock(mutex_);
         if (joined_.fetch_sub(1) == 1 && !open_) done_.notify_one();
@@ -252,7 +268,12 @@ class ThreadPool {
   std::condition_variable done_;
   const FunctionRef<void(size_t)>* job_ = nullptr;
   size_t job_chunks_ = 0;
-  std::atomic<size_t> next_chunk_{0};
+  // The next chunk to take from each thread's share, each on its own cache line.
+  struct alignas(64) Share {
+    std::atomic<size_t> next{0};
+  };
+  std::vector<Share> shares_;
+  std::atomic<unsigned> next_helper_{0};
   std::exception_ptr error_;
   bool open_ = false;            // the current job still takes workers (guarded by mutex_)
   std::atomic<int> joined_{0};   // workers inside the current job
