@@ -12,8 +12,8 @@
 #include "../fast_math.h"
 #include "../host_device.h"
 #include "../lanes.h"
-#include "../row_columns.h"
 #include "../philox.h"
+#include "../row_columns.h"
 #include "../thread_pool.h"
 #include "target.h"
 
