@@ -24,7 +24,7 @@ std::vector<Real> random_rows(int rows, int d, uint64_t seed) {
 }
 
 template <class Real>
-void check_load_columns() {
+void check_load_transposed() {
   for (int d = 1; d <= 20; ++d)
     for (int count = 1; count <= rtk::kLanes; ++count) {
       // Exactly `count` rows: the masked loads may not read past the array's last row.
@@ -81,7 +81,7 @@ TEST(row_columns, rows_of_tiles_writes_each_row_after_the_other) {
   }
 }
 
-TEST(row_columns, load_transposed_reads_each_coordinate_of_each_row) { check_load_columns<double>(); }
-TEST(row_columns, load_transposed_reads_each_coordinate_of_each_row_in_float) { check_load_columns<float>(); }
+TEST(row_columns, load_transposed_reads_each_coordinate_of_each_row) { check_load_transposed<double>(); }
+TEST(row_columns, load_transposed_reads_each_coordinate_of_each_row_in_float) { check_load_transposed<float>(); }
 TEST(row_columns, store_transposed_writes_the_count_rows_only) { check_store_transposed<double>(); }
 TEST(row_columns, store_transposed_writes_the_count_rows_only_in_float) { check_store_transposed<float>(); }

@@ -91,6 +91,20 @@ inline void rows_of_tiles(const Lanes* tiles, int w, RowBuffer& out) {
     for (int part = 0; part < parts; ++part) std::memcpy(out + r * w + part * kLanes, &v[part][r], sizeof(Lanes));
 }
 
+// f(at, k) for the values [begin, begin + w) of each of the first `count` (1..kLanes) rows of d
+// values: `at` the value's index from the first row's start, k its index in the row buffer of
+// those values (rows_of_tiles). When they are the whole rows of a whole tile (w = d, count =
+// kLanes), one flat loop over kLanes d values, which vectorises.
+template <class F>
+inline void for_buffered_values(int count, int d, int begin, int w, F&& f) {
+  if (w == d && count == kLanes) {
+    for (int k = 0; k < kLanes * d; ++k) f(static_cast<size_t>(k), k);
+    return;
+  }
+  for (int r = 0; r < count; ++r)
+    for (int k = 0; k < w; ++k) f(static_cast<size_t>(r) * d + begin + k, r * w + k);
+}
+
 // The inverse of load_transposed for the first `count` (1..kLanes) rows: rows[r][i] = t[i][r],
 // rounded to Real (rows_of_tiles, kRowBufferWidth coordinates at a time).
 template <class Real>
@@ -99,8 +113,7 @@ inline void store_transposed(const Lanes* t, int count, int d, Real* rows) {
     const int w = d - first < kRowBufferWidth ? d - first : kRowBufferWidth;
     RowBuffer buffer;
     rows_of_tiles(t + first, w, buffer);
-    for (int r = 0; r < count; ++r)
-      for (int k = 0; k < w; ++k) rows[static_cast<size_t>(r) * d + first + k] = static_cast<Real>(buffer[r * w + k]);
+    for_buffered_values(count, d, first, w, [&](size_t at, int k) { rows[at] = static_cast<Real>(buffer[k]); });
   }
 }
 

@@ -40,19 +40,14 @@ RTK_HD inline Real midpoint_value(Real a, Real b) {
 
 #if !defined(__CUDA_ARCH__)
 // Coordinates [begin, end) of kLanes rows from the normals xi (xi[i - begin]: tiles of the rows'
-// coordinate i) into out, through a row buffer (rows_of_tiles).
+// coordinate i) into out, through a row buffer (rows_of_tiles, for_buffered_values).
 template <class Real>
 inline void store_normal_rows(const Lanes* xi, int d, int begin, int end, Real* out) {
   static_assert(kNormalGroup <= kRowBufferWidth, "a group of normals fits a row buffer");
   const int w = end - begin;
   RowBuffer rows;
   rows_of_tiles(xi, w, rows);
-  if (w == d) {  // the tile's rows are one flat range
-    for (int k = 0; k < kLanes * d; ++k) out[k] = static_cast<Real>(rows[k]);
-    return;
-  }
-  for (int lane = 0; lane < kLanes; ++lane)
-    for (int k = 0; k < w; ++k) out[static_cast<size_t>(lane) * d + begin + k] = static_cast<Real>(rows[lane * w + k]);
+  for_buffered_values(kLanes, d, begin, w, [&](size_t at, int k) { out[at] = static_cast<Real>(rows[k]); });
 }
 
 // Fills rows [0, b.n) of out with standard normals from `stream` (row p is particle

@@ -77,7 +77,7 @@ RTK_HD inline void score_step_particle(const ScoreStep& c, const Real* x, const 
 #if !defined(__CUDA_ARCH__)
 // Coordinates [begin, end) of kLanes rows from x, s and the normals xi (xi[i - begin]: tiles of
 // the rows' coordinate i), stepped into out: score_step_block's arithmetic row by row, the
-// normals turned into rows first (rows_of_tiles), then one vector loop over the values.
+// normals turned into rows first (rows_of_tiles), then a loop over the values (for_buffered_values).
 template <class Real>
 inline void score_step_rows(const ScoreStep& c, const Real* x, const Real* s, Real* out, int d, const Lanes* xi,
                             int begin, int end) {
@@ -85,15 +85,9 @@ inline void score_step_rows(const ScoreStep& c, const Real* x, const Real* s, Re
   const int w = end - begin;
   RowBuffer noise;
   rows_of_tiles(xi, w, noise);
-  if (w == d) {  // the tile's rows are one flat range
-    for (int k = 0; k < kLanes * d; ++k) out[k] = static_cast<Real>(c.cx * x[k] + c.cs * s[k] + c.cn * noise[k]);
-    return;
-  }
-  for (int lane = 0; lane < kLanes; ++lane) {
-    const size_t o = static_cast<size_t>(lane) * d + begin;
-    for (int k = 0; k < w; ++k)
-      out[o + k] = static_cast<Real>(c.cx * x[o + k] + c.cs * s[o + k] + c.cn * noise[lane * w + k]);
-  }
+  for_buffered_values(kLanes, d, begin, w, [&](size_t at, int k) {
+    out[at] = static_cast<Real>(c.cx * x[at] + c.cs * s[at] + c.cn * noise[k]);
+  });
 }
 
 // The batched step; out may alias x.

@@ -95,7 +95,7 @@ RTK_HD inline void uld_step_particle(const UldCoefficients& c, Real* z, Real* v,
 #if !defined(__CUDA_ARCH__)
 // Coordinates [begin, end) of kLanes rows of z and v stepped in place with the normals n1 and n2
 // (n1[i - begin]: tiles of the rows' coordinate i): uld_step_block's arithmetic row by row, the
-// normals turned into rows first (rows_of_tiles).
+// normals turned into rows first (rows_of_tiles), then a loop over the values (for_buffered_values).
 template <class Real>
 inline void uld_step_rows(const UldCoefficients& c, Real* z, Real* v, const Real* grad_g, int d, const Lanes* n1,
                           const Lanes* n2, int begin, int end) {
@@ -104,18 +104,12 @@ inline void uld_step_rows(const UldCoefficients& c, Real* z, Real* v, const Real
   RowBuffer rows1, rows2;
   rows_of_tiles(n1, w, rows1);
   rows_of_tiles(n2, w, rows2);
-  const auto step = [&](size_t at, int k) {
+  for_buffered_values(kLanes, d, begin, w, [&](size_t at, int k) {
     const double a = rows1[k], b = rows2[k];
     const double zi = z[at], vi = v[at], gi = grad_g[at];
     z[at] = static_cast<Real>(zi + c.c_v * vi - c.c_grad * gi + c.l_zz * a);
     v[at] = static_cast<Real>(c.e * vi - c.c_v * gi + c.l_vz * a + c.l_vv * b);
-  };
-  if (w == d) {  // the tile's rows are one flat range
-    for (int k = 0; k < kLanes * d; ++k) step(k, k);
-    return;
-  }
-  for (int lane = 0; lane < kLanes; ++lane)
-    for (int k = 0; k < w; ++k) step(static_cast<size_t>(lane) * d + begin + k, lane * w + k);
+  });
 }
 
 template <class Real>
