@@ -5,13 +5,17 @@
 //
 // Every row is timed as: one warm-up call, then `reps` repetitions (each the mean of enough
 // back-to-back calls to last >= --min-ms), and the median repetition is reported. The
-// memcpy bandwidth of a large (LLC-exceeding) buffer is measured on the same run for
-// roofline context; the "GB/s" columns divide a nominal count of streamed bytes (each array
-// read or written once, see bytes_per_particle below) by the median time.
+// memcpy bandwidth of a large (LLC-exceeding) buffer and the compute peak of each thread count
+// are measured on the same run for roofline context; the "GB/s" columns divide a nominal count
+// of streamed bytes (each array read or written once, see bytes_per_particle below) by the
+// median time. Given the flops per particle of rows (--flops, from bench/op-mix), each such
+// double row's time is also printed as a fraction of its compute floor: flops / the peak of
+// its threads.
 //
 // Built and run by bench/kernels.js (g++ -std=c++17 -O3 -pthread -Inative/include).
 // Options: --n N  --reps R  --threads 1,2  --real double,float  --filter SUBSTRING
-//          --min-ms MS  --json FILE  --no-memcpy (skips the bandwidth and peak)  --quiet-header
+//          --min-ms MS  --json FILE  --no-memcpy (skips the bandwidth and peak)
+//          --flops "ROW=FLOPS;ROW=FLOPS" (flops per particle of the named rows)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -21,6 +25,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -64,6 +69,7 @@ struct Options {
   std::string json;
   double min_ms = 50.0;
   bool memcpy_bench = true;
+  std::vector<std::pair<std::string, double>> flops;  // row name, flops per particle
 };
 
 std::vector<int> parse_int_list(const std::string& s) {
@@ -76,6 +82,20 @@ std::vector<int> parse_int_list(const std::string& s) {
     out.push_back(v);
   }
   if (out.empty()) throw std::invalid_argument("--threads needs at least one count");
+  return out;
+}
+
+// "fused MALA step=2185;fused DDPM step=1906": row names and their flops per particle.
+std::vector<std::pair<std::string, double>> parse_flops(const std::string& s) {
+  std::vector<std::pair<std::string, double>> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ';')) {
+    const size_t eq = item.rfind('=');
+    const double flops = eq == std::string::npos ? 0 : std::atof(item.c_str() + eq + 1);
+    if (eq == 0 || !(flops > 0)) throw std::invalid_argument("bad ROW=FLOPS in --flops: " + item);
+    out.emplace_back(item.substr(0, eq), flops);
+  }
   return out;
 }
 
@@ -99,10 +119,11 @@ Options parse(int argc, char** argv) {
     else if (a == "--json") o.json = value();
     else if (a == "--min-ms") o.min_ms = std::atof(value().c_str());
     else if (a == "--no-memcpy") o.memcpy_bench = false;
+    else if (a == "--flops") o.flops = parse_flops(value());
     else if (a == "--help" || a == "-h") {
       std::printf(
           "usage: kernels [--n N] [--reps R] [--threads 1,2] [--real double,float] [--filter SUBSTRING]\n"
-          "               [--min-ms MS] [--json FILE] [--no-memcpy]\n");
+          "               [--min-ms MS] [--json FILE] [--no-memcpy] [--flops \"ROW=FLOPS;ROW=FLOPS\"]\n");
       std::exit(0);
     } else throw std::invalid_argument("unknown option " + a);
   }
@@ -164,33 +185,50 @@ Bandwidth measure_memcpy(int reps) {
   return b;
 }
 
-// The core's compute peak for the kernels' arithmetic as this binary is built: independent
-// chains of vector additions and of multiplications in equal numbers (no FMA: the library is
-// built with -ffp-contract=off), one thread, in double flops per second. kChains chains of each
-// kind cover the pipes' latency; the best of three chain counts is kept, since a build whose
-// vectors are narrower than Lanes spills registers with the larger ones.
+// kChains independent chains of vector additions and as many of multiplications, `iterations`
+// rounds each; returns a value that depends on every chain.
 template <int kChains>
-double add_mul_flops(int reps) {
+double add_mul_chains(long iterations) {
   volatile double seed = 1.0;
   const rtk::Lanes one_plus = rtk::Lanes{} + (seed + 1e-12), tiny = rtk::Lanes{} + seed * 1e-15;
-  constexpr long kIterations = 2000000;
+  rtk::Lanes sum[kChains], product[kChains];
+  for (int c = 0; c < kChains; ++c) sum[c] = product[c] = rtk::Lanes{} + (seed + c);
+  for (long it = 0; it < iterations; ++it)
+    for (int c = 0; c < kChains; ++c) {
+      sum[c] += tiny;
+      product[c] *= one_plus;
+    }
   double sink = 0;
-  const Timing t = time_calls(reps, 0.0, nullptr, [&] {
-    rtk::Lanes sum[kChains], product[kChains];
-    for (int c = 0; c < kChains; ++c) sum[c] = product[c] = rtk::Lanes{} + (seed + c);
-    for (long it = 0; it < kIterations; ++it)
-      for (int c = 0; c < kChains; ++c) {
-        sum[c] += tiny;
-        product[c] *= one_plus;
-      }
-    for (int c = 0; c < kChains; ++c) sink += sum[c][c % rtk::kLanes] + product[c][0];
-  });
-  asm volatile("" : : "r"(&sink) : "memory");
-  return 2.0 * kChains * rtk::kLanes * kIterations / t.median;
+  for (int c = 0; c < kChains; ++c) sink += sum[c][c % rtk::kLanes] + product[c][0];
+  return sink;
 }
 
-double measure_peak_flops(int reps) {
-  return std::max({add_mul_flops<2>(reps), add_mul_flops<6>(reps), add_mul_flops<12>(reps)});
+// The compute peak of the pool's threads together for the kernels' arithmetic as this binary is
+// built, in double flops per second: every thread runs the chains at once (no FMA: the library
+// is built with -ffp-contract=off), in chunks the pool hands out as it does a kernel's ranges.
+// Measured, not assumed to be the thread count times one core's: this project's VMs have had a
+// second core 5-7% slower than the first. kChains chains of each kind cover the pipes' latency.
+template <int kChains>
+double add_mul_flops(rtk::ThreadPool& pool, int reps) {
+  constexpr long kIterations = 100000;
+  const size_t chunks = 64 * static_cast<size_t>(pool.size());
+  std::vector<double> sinks(chunks);
+  const Timing t = time_calls(reps, 0.0, nullptr, [&] {
+    pool.parallel_for(
+        chunks,
+        [&](size_t begin, size_t end) {
+          for (size_t c = begin; c < end; ++c) sinks[c] = add_mul_chains<kChains>(kIterations);
+        },
+        1);
+  });
+  asm volatile("" : : "r"(sinks.data()) : "memory");
+  return 2.0 * kChains * rtk::kLanes * kIterations * static_cast<double>(chunks) / t.median;
+}
+
+// The best of three chain counts, since a build whose vectors are narrower than Lanes spills
+// registers with the larger ones.
+double measure_peak_flops(rtk::ThreadPool& pool, int reps) {
+  return std::max({add_mul_flops<2>(pool, reps), add_mul_flops<6>(pool, reps), add_mul_flops<12>(pool, reps)});
 }
 
 // The segment the MALA / ULD / ULA rows work on: anchor x at time t + eta, chain z at time t.
@@ -207,6 +245,13 @@ constexpr const char* kBuildFlags = "g++ -O3, compiled for AVX2";
 constexpr const char* kBuildFlags = "g++ -std=c++17 -O3 -pthread, baseline x86-64 (no -march)";
 #endif
 
+// The bench's arrays: the library's run buffers (ThreadPool::Buffer, as a sampler's Workspace
+// holds them: each starts on a cache line), so that a row times its kernel on memory laid out as
+// in a run. Plain std::vector arrays start 16 bytes into a line, and every vector access of a
+// tile then straddles two lines.
+template <class Real>
+using Values = rtk::ThreadPool::Buffer<Real>;
+
 struct Row {
   std::string kernel, real;
   int threads = 0;
@@ -222,11 +267,11 @@ struct Bench {
   const rtk::GaussianMixture& target;
   rtk::Batch b;
   int d;
-  std::vector<Real> anchor, z, grad_g, g, score, z_prop, grad_g_prop, g_prop, score_prop, energy, out, v;
+  Values<Real> anchor, z, grad_g, g, score, z_prop, grad_g_prop, g_prop, score_prop, energy, out, v;
   // Snapshots for restoring the MALA state before each mala_accept call.
-  std::vector<Real> z0, grad_g0, g0, score0;
+  Values<Real> z0, grad_g0, g0, score0;
   // An independent chain for the combined row.
-  std::vector<Real> cz, cgrad, cg, cscore;
+  Values<Real> cz, cgrad, cg, cscore;
   double tau = 0.1;
   uint32_t step = 0;  // fresh RNG counters per call
   double last_accept = 0;
@@ -267,15 +312,15 @@ struct Bench {
   rtk::StreamId stream(rtk::Purpose p) { return rtk::StreamId{kSeed, 1, step, p}; }
 
   // Proposal z' from state (zs, gs), its score + energy and its segment potential.
-  void propose(rtk::ThreadPool& pool, const std::vector<Real>& zs, const std::vector<Real>& gs) {
+  void propose(rtk::ThreadPool& pool, const Values<Real>& zs, const Values<Real>& gs) {
     rtk::ula_step(pool, b, tau, zs.data(), gs.data(), z_prop.data(), stream(rtk::Purpose::Noise));
     target.evaluate(pool, z_prop.data(), b.n, kSegmentT, score_prop.data(), energy.data());
     rtk::segment_potential_batch(pool, b, rtk::segment_potential(kSegmentEta), anchor.data(), z_prop.data(),
                                  score_prop.data(), energy.data(), grad_g_prop.data(), g_prop.data());
   }
 
-  rtk::MalaAcceptInfo accept(rtk::ThreadPool& pool, std::vector<Real>& zs, std::vector<Real>& gs,
-                             std::vector<Real>& gg, std::vector<Real>& ss) {
+  rtk::MalaAcceptInfo accept(rtk::ThreadPool& pool, Values<Real>& zs, Values<Real>& gs,
+                             Values<Real>& gg, Values<Real>& ss) {
     const rtk::MalaAcceptParams p{tau, std::numeric_limits<double>::infinity(), rtk::EnergyDelta::Exact};
     const rtk::MalaArrays<Real> a{zs.data(), gs.data(), gg.data(), ss.data(), z_prop.data(),
                                   grad_g_prop.data(), g_prop.data(), score_prop.data(), nullptr};
@@ -283,8 +328,8 @@ struct Bench {
   }
 
   // One whole MALA step on the segment target: what the combined row times.
-  rtk::MalaAcceptInfo mala_step(rtk::ThreadPool& pool, std::vector<Real>& zs, std::vector<Real>& gs,
-                                std::vector<Real>& gg, std::vector<Real>& ss) {
+  rtk::MalaAcceptInfo mala_step(rtk::ThreadPool& pool, Values<Real>& zs, Values<Real>& gs,
+                                Values<Real>& gg, Values<Real>& ss) {
     ++step;
     propose(pool, zs, gs);
     return accept(pool, zs, gs, gg, ss);
@@ -371,7 +416,7 @@ struct Bench {
       // The same step as the samplers run it with the built-in mixture: fused, on a tiled copy
       // of the chain (reads z, score, anchor, g; blends z, score, g back).
       const size_t tiled = rtk::tiled_size(b.n, d), tiled_n = rtk::tiled_size(b.n, 1);
-      std::vector<Real> tz(tiled), tscore(tiled), tanchor(tiled), tg(tiled_n);
+      Values<Real> tz(tiled, Real(0)), tscore(tiled, Real(0)), tanchor(tiled, Real(0)), tg(tiled_n, Real(0));
       rtk::to_tiles(pool, b.n, d, cz.data(), tz.data());
       rtk::to_tiles(pool, b.n, d, cscore.data(), tscore.data());
       rtk::to_tiles(pool, b.n, d, anchor.data(), tanchor.data());
@@ -394,7 +439,7 @@ struct Bench {
     {
       // The DDPM step as the baseline runs it with the built-in mixture: fused, on a tiled copy
       // of the state (reads and writes x), the score evaluated at the step's start time.
-      std::vector<Real> tx(rtk::tiled_size(b.n, d));
+      Values<Real> tx(rtk::tiled_size(b.n, d), Real(0));
       rtk::to_tiles(pool, b.n, d, z.data(), tx.data());
       rtk::GaussianMixture::AtTime at;
       target.at_time(kSegmentT + kSegmentEta, at);
@@ -409,7 +454,7 @@ struct Bench {
       // the secant), on a tiled copy of the chain (reads z, v, grad g and the anchor; writes z, v
       // and grad g; ULA without v).
       const size_t tiled = rtk::tiled_size(b.n, d);
-      std::vector<Real> tz(tiled), tv(tiled), tgrad(tiled), tanchor(tiled);
+      Values<Real> tz(tiled, Real(0)), tv(tiled, Real(0)), tgrad(tiled, Real(0)), tanchor(tiled, Real(0));
       rtk::to_tiles(pool, b.n, d, z.data(), tz.data());
       rtk::to_tiles(pool, b.n, d, v.data(), tv.data());
       rtk::to_tiles(pool, b.n, d, grad_g.data(), tgrad.data());
@@ -482,11 +527,8 @@ int main(int argc, char** argv) {
   const double busy0 = machine_busy_seconds(), own0 = own_cpu_seconds();
 
   Bandwidth bw;
-  double peak_flops = 0;
-  if (opt.memcpy_bench) {
-    bw = measure_memcpy(opt.reps);
-    peak_flops = measure_peak_flops(opt.reps);
-  }
+  if (opt.memcpy_bench) bw = measure_memcpy(opt.reps);
+  std::map<int, double> peaks;  // thread count -> its compute peak
 
   std::vector<Row> rows;
   std::vector<double> taus;
@@ -501,6 +543,8 @@ int main(int argc, char** argv) {
     taus.push_back(real == 0 ? bd->tau : bf->tau);
     for (int threads : opt.threads) {
       rtk::ThreadPool pool(threads);
+      // The peak of these threads, measured right before their first rows.
+      if (opt.memcpy_bench && !peaks.count(threads)) peaks[threads] = measure_peak_flops(pool, opt.reps);
       if (real == 0) bd->run(pool, "double", rows);
       else bf->run(pool, "float", rows);
     }
@@ -528,9 +572,14 @@ int main(int argc, char** argv) {
   if (opt.memcpy_bench)
     std::printf("  memcpy bandwidth (%zu MiB buffer, 1 thread): %.1f GB/s copied = %.1f GB/s read+write\n",
                 bw.bytes >> 20, bw.copy_gbs, 2 * bw.copy_gbs);
-  if (opt.memcpy_bench)
-    std::printf("  compute peak (1 thread, independent vector adds and multiplies, no FMA): %.1f GFLOP/s double\n",
-                peak_flops * 1e-9);
+  if (!peaks.empty()) {
+    std::printf("  compute peak (independent vector adds and multiplies, no FMA; all of the threads at once, before\n"
+                "  their rows):");
+    for (const auto& [threads, flops] : peaks)
+      std::printf("%s %d thread%s %.1f", threads == peaks.begin()->first ? "" : ",", threads, threads > 1 ? "s" : "",
+                  flops * 1e-9);
+    std::printf(" GFLOP/s double\n");
+  }
   std::printf("  median of %d repetitions after a warm-up; ns/(p*d) = ns per particle per dimension;\n", opt.reps);
   std::printf("  Mp-steps/s = million particle-steps per second; GB/s = nominal streamed bytes / time\n\n");
 
@@ -543,6 +592,7 @@ int main(int argc, char** argv) {
     return nullptr;
   };
   const int t1 = opt.threads.front(), t2 = opt.threads.back();
+  const double d_of_rows = target.dim();
   // Compute-bound rows (>= 5 ms a call on one thread) share nothing between threads and
   // should scale nearly linearly; one that does not suggests the extra core was busy.
   auto suspect = [&](const Row& a, const Row& c) {
@@ -586,6 +636,22 @@ int main(int argc, char** argv) {
   for (const Row& r : rows)
     if (r.accept >= 0 && r.threads == t1)
       std::printf("  %s (%s): acceptance fraction %.3f\n", r.kernel.c_str(), r.real.c_str(), r.accept);
+  // The compute floor of a row: its flops per particle at the peak of its threads.
+  for (const auto& [row, flops] : opt.flops) {
+    std::string line;
+    for (int threads : opt.threads) {
+      const Row* r = find(row, "double", threads);
+      if (!r || !peaks.count(threads)) continue;
+      const double floor_ns = flops / peaks[threads] * 1e9, measured_ns = r->ns_per_pd * d_of_rows;
+      char part[96];
+      std::snprintf(part, sizeof part, "%s%.1f%% on %d thread%s", line.empty() ? "" : ", ", 100 * floor_ns / measured_ns,
+                    threads, threads > 1 ? "s" : "");
+      line += part;
+    }
+    if (!line.empty())
+      std::printf("  %s (double, %.0f flops per particle): of the compute floor %s\n", row.c_str(), flops,
+                  line.c_str());
+  }
   for (const char* row : {"mixture score + one MALA step", "fused MALA step"})
     if (const Row* goal = find(row, "double", 2))
       std::printf("  goal >= 20 M particle-steps/s (%s, 2 threads, double): measured %.2f M -> %s (%.0f%% of goal)\n",
@@ -605,7 +671,10 @@ int main(int argc, char** argv) {
     f << "{\n  \"n\": " << opt.n << ", \"d\": " << target.dim() << ", \"components\": " << target.components()
       << ", \"reps\": " << opt.reps << ",\n  \"hardware_threads\": " << std::thread::hardware_concurrency()
       << ", \"load_average\": " << load << ", \"memcpy_copy_gbs\": " << bw.copy_gbs
-      << ", \"memcpy_bytes\": " << bw.bytes << ", \"peak_add_mul_flops\": " << peak_flops << ",\n  \"segment_t\": " << kSegmentT << ", \"segment_eta\": " << kSegmentEta
+      << ", \"memcpy_bytes\": " << bw.bytes << ", \"peak_add_mul_flops_by_threads\": {";
+    for (const auto& [threads, flops] : peaks)
+      f << (threads == peaks.begin()->first ? "" : ", ") << "\"" << threads << "\": " << flops;
+    f << "},\n  \"segment_t\": " << kSegmentT << ", \"segment_eta\": " << kSegmentEta
       << ", \"elapsed_s\": " << elapsed << ",\n  \"rows\": [\n";
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];

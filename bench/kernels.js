@@ -8,7 +8,9 @@
 // Options handled here: --rebuild (force a compile), --build-only, --baseline-flags (build
 // bench/out/kernels-baseline with plain -O3 for the architecture's baseline ISA instead of the
 // addon's flags: scripts/arch-flags.js, i.e. -march=native unless RTK_PORTABLE=1, and
-// -ffp-contract=off -fno-math-errno). CXX overrides g++.
+// -ffp-contract=off -fno-math-errno), --op-mix FILE (the JSON of `node bench/op-mix.js --json
+// FILE`: the fused rows' flops per particle, passed on as --flops, so that the table ends with
+// each one's fraction of the compute floor). CXX overrides g++.
 'use strict';
 
 const fs = require('fs');
@@ -60,11 +62,34 @@ function build() {
   if (r.status !== 0) process.exit(r.status === null ? 1 : r.status);
 }
 
+// The binary's --flops argument from bench/op-mix's JSON report: "ROW=FLOPS;ROW=FLOPS".
+function flopsArgument(file) {
+  let report;
+  try {
+    report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    process.stderr.write(`bench/kernels: --op-mix expects the JSON file of node bench/op-mix.js --json FILE: ${e.message}\n`);
+    process.exit(2);
+  }
+  const rows = Array.isArray(report) ? report.filter((r) => typeof r.kernel === 'string' && r.flopsPerParticle > 0) : [];
+  if (rows.length === 0) {
+    process.stderr.write(`bench/kernels: --op-mix: no kernel with flopsPerParticle in ${file}\n`);
+    process.exit(2);
+  }
+  return rows.map((r) => `${r.kernel}=${r.flopsPerParticle}`).join(';');
+}
+
 function main() {
   const argv = process.argv.slice(2);
   const rebuild = argv.includes('--rebuild');
   const buildOnly = argv.includes('--build-only');
-  const forward = argv.filter((a) => !['--rebuild', '--build-only', '--baseline-flags'].includes(a));
+  const opMixAt = argv.indexOf('--op-mix');
+  if (opMixAt >= 0 && opMixAt + 1 >= argv.length) {
+    process.stderr.write('bench/kernels: --op-mix needs a FILE\n');
+    process.exit(2);
+  }
+  const forward = argv.filter((a, i) => !['--rebuild', '--build-only', '--baseline-flags'].includes(a) && (opMixAt < 0 || (i !== opMixAt && i !== opMixAt + 1)));
+  if (opMixAt >= 0) forward.push('--flops', flopsArgument(argv[opMixAt + 1]));
   if (rebuild || needsBuild()) build();
   if (buildOnly) return;
   const r = spawnSync(binary, forward, { stdio: 'inherit' });
