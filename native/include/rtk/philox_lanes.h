@@ -45,6 +45,11 @@ inline void philox_rounds_lanes(uint32_t seed, uint64_t first, LaneBits (&c)[B][
   const LaneBits lane_index = {0, 1, 2, 3, 4, 5, 6, 7};
   uint64_t k0 = seed;
   LaneBits k1 = (LaneBits{} + first) + lane_index;
+  // The ten rounds unrolled: rolled, GCC 12 moved every block's four words into the registers
+  // the next round reads (19 register moves a round, 190 instructions per tile of the fused MALA
+  // step beside its 4,310); the core issues them like any other (bench/kernels, fused MALA step,
+  // n = 20,000, 1 thread, eleven alternated rounds: 1.2-1.9% less time).
+#pragma GCC unroll 10
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
       k0 = (k0 + W0) & mask;
