@@ -10,7 +10,7 @@
 // of streamed bytes (each array read or written once, see bytes_per_particle below) by the
 // median time. Given the flops per particle of rows (--flops, from bench/op-mix), each such
 // double row's time is also printed as a fraction of its compute floor: flops / the peak of
-// its threads.
+// its threads, measured right before and after the row.
 //
 // Built and run by bench/kernels.js (g++ -std=c++17 -O3 -pthread -Inative/include).
 // Options: --n N  --reps R  --threads 1,2  --real double,float  --filter SUBSTRING
@@ -259,6 +259,9 @@ struct Row {
   double ns_per_pd = 0, mpsteps = 0, gbs = 0, bytes_per_particle = 0, spread = 0;
   int calls_per_rep = 0;
   double accept = -1;  // MALA rows: acceptance fraction of the timed calls' state
+  // Rows given --flops: the pool's compute peak right before and right after the row (the mean is
+  // the row's floor, so that another process's load on a core weighs on both alike).
+  double peak_before = 0, peak_after = 0;
   std::vector<double> samples;
 };
 
@@ -349,8 +352,12 @@ struct Bench {
     auto add = [&](const std::string& name, double bytes, const std::function<void()>& prepare,
                    const std::function<void()>& body, double acc_of_row = -1) {
       if (!opt.filter.empty() && name.find(opt.filter) == std::string::npos) return;
-      const Timing t = time_calls(opt.reps, opt.min_ms, prepare, body);
+      const bool floor_row = opt.memcpy_bench && std::any_of(opt.flops.begin(), opt.flops.end(),
+                                                             [&](const auto& f) { return f.first == name; });
       Row r;
+      if (floor_row) r.peak_before = measure_peak_flops(pool, opt.reps);
+      const Timing t = time_calls(opt.reps, opt.min_ms, prepare, body);
+      if (floor_row) r.peak_after = measure_peak_flops(pool, opt.reps);
       r.kernel = name;
       r.real = real_name;
       r.threads = pool.size();
@@ -637,21 +644,28 @@ int main(int argc, char** argv) {
   for (const Row& r : rows)
     if (r.accept >= 0 && r.threads == t1)
       std::printf("  %s (%s): acceptance fraction %.3f\n", r.kernel.c_str(), r.real.c_str(), r.accept);
-  // The compute floor of a row: its flops per particle at the peak of its threads.
+  // The compute floor of a row: its flops per particle at the peak of its threads beside it.
+  bool floor_legend = false;
   for (const auto& [row, flops] : opt.flops) {
     std::string line;
     for (int threads : opt.threads) {
       const Row* r = find(row, "double", threads);
-      if (!r || !peaks.count(threads)) continue;
-      const double floor_ns = flops / peaks[threads] * 1e9, measured_ns = r->ns_per_pd * d_of_rows;
-      char part[96];
-      std::snprintf(part, sizeof part, "%s%.1f%% on %d thread%s", line.empty() ? "" : ", ", 100 * floor_ns / measured_ns,
-                    threads, threads > 1 ? "s" : "");
+      if (!r || r->peak_before <= 0) continue;
+      const double peak = 0.5 * (r->peak_before + r->peak_after);
+      const double floor_ns = flops / peak * 1e9, measured_ns = r->ns_per_pd * d_of_rows;
+      char part[128];
+      std::snprintf(part, sizeof part, "%s%.1f%% on %d thread%s (peak %.1f / %.1f)", line.empty() ? "" : ", ",
+                    100 * floor_ns / measured_ns, threads, threads > 1 ? "s" : "", r->peak_before * 1e-9,
+                    r->peak_after * 1e-9);
       line += part;
     }
-    if (!line.empty())
-      std::printf("  %s (double, %.0f flops per particle): of the compute floor %s\n", row.c_str(), flops,
-                  line.c_str());
+    if (line.empty()) continue;
+    if (!floor_legend)
+      std::printf("  compute floor = flops per particle (bench/op-mix) at the mean of the peaks of the row's threads\n"
+                  "  measured right before and after it (GFLOP/s):\n");
+    floor_legend = true;
+    std::printf("  %s (double, %.0f flops per particle): of the compute floor %s\n", row.c_str(), flops,
+                line.c_str());
   }
   for (const char* row : {"mixture score + one MALA step", "fused MALA step"})
     if (const Row* goal = find(row, "double", 2))
@@ -684,6 +698,7 @@ int main(int argc, char** argv) {
         << ", \"nominal_bytes_per_particle\": " << r.bytes_per_particle << ", \"nominal_gbs\": " << r.gbs
         << ", \"calls_per_rep\": " << r.calls_per_rep;
       if (r.accept >= 0) f << ", \"accept_fraction\": " << r.accept;
+      if (r.peak_before > 0) f << ", \"peak_before\": " << r.peak_before << ", \"peak_after\": " << r.peak_after;
       f << ", \"seconds_per_call\": [";
       for (size_t s = 0; s < r.samples.size(); ++s) f << (s ? ", " : "") << r.samples[s];
       f << "]}" << (i + 1 < rows.size() ? "," : "") << "\n";
