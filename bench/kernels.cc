@@ -600,7 +600,6 @@ int main(int argc, char** argv) {
     return nullptr;
   };
   const int t1 = opt.threads.front(), t2 = opt.threads.back();
-  const double d_of_rows = target.dim();
   // Compute-bound rows (>= 5 ms a call on one thread) share nothing between threads and
   // should scale nearly linearly; one that does not suggests the extra core was busy.
   auto suspect = [&](const Row& a, const Row& c) {
@@ -652,7 +651,7 @@ int main(int argc, char** argv) {
       const Row* r = find(row, "double", threads);
       if (!r || r->peak_before <= 0) continue;
       const double peak = 0.5 * (r->peak_before + r->peak_after);
-      const double floor_ns = flops / peak * 1e9, measured_ns = r->ns_per_pd * d_of_rows;
+      const double floor_ns = flops / peak * 1e9, measured_ns = r->ns_per_pd * target.dim();
       char part[128];
       std::snprintf(part, sizeof part, "%s%.1f%% on %d thread%s (peak %.1f / %.1f)", line.empty() ? "" : ", ",
                     100 * floor_ns / measured_ns, threads, threads > 1 ? "s" : "", r->peak_before * 1e-9,

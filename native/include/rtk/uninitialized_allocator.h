@@ -39,7 +39,7 @@ struct UninitializedAllocator : std::allocator<T> {
     return static_cast<T*>(BlockCache::process().take(n * sizeof(T)));
   }
   void deallocate(T* p, size_t n) {
-    if (!cached(n)) return ::operator delete(static_cast<void**>(static_cast<void*>(p))[-1]);
+    if (!cached(n)) return free_line_aligned(p);
     BlockCache::process().give(p, n * sizeof(T));
   }
 
@@ -68,6 +68,9 @@ struct UninitializedAllocator : std::allocator<T> {
     values[-1] = heap;
     return values;
   }
+
+  // Gives a line_aligned block back to the heap.
+  static void free_line_aligned(void* values) { ::operator delete(static_cast<void**>(values)[-1]); }
 
   // Whether n values go through the cache: large blocks of types that operator new aligns.
   static bool cached(size_t n) {
