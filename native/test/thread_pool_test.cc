@@ -3,6 +3,7 @@
 // each thread begins with its own share of the ranges.
 #include "rtk/thread_pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
@@ -59,6 +60,40 @@ TEST(thread_pool, for_blocks_are_fixed_whatever_the_thread_count) {
     });
     CHECK_EQ(calls.load(), static_cast<int>(expected.size()));
     CHECK(seen == expected);
+  }
+}
+
+// block_pieces: the fixed blocks, cut only where the threads' shares meet (n * k / threads rounded
+// to the alignment); for_pieces visits each piece once, and each share begins at its cut.
+TEST(thread_pool, block_pieces_cut_the_blocks_where_the_shares_meet) {
+  const size_t n = 3001, block = 1024, align = 32;
+  const std::vector<std::vector<size_t>> cuts = {{}, {1504}, {992, 2016}, {736, 1504, 2240}};
+  for (int threads : {1, 2, 3, 4}) {
+    rtk::ThreadPool pool(threads);
+    const rtk::ThreadPool::Pieces& p = pool.block_pieces(n, block, align);
+    std::vector<size_t> bounds = {0, 1024, 2048, 3001};
+    for (size_t c : cuts[threads - 1]) bounds.push_back(c);
+    std::sort(bounds.begin(), bounds.end());
+    CHECK_EQ(p.pieces.size(), bounds.size() - 1);
+    for (size_t i = 0; i + 1 < bounds.size() && i < p.pieces.size(); ++i) {
+      CHECK_EQ(p.pieces[i].begin, bounds[i]);
+      CHECK_EQ(p.pieces[i].end, bounds[i + 1]);
+      CHECK_EQ(p.pieces[i].block, bounds[i] / block);
+    }
+    CHECK_EQ(p.share_starts.size(), static_cast<size_t>(threads) + 1);
+    CHECK_EQ(p.share_starts.front(), size_t(0));
+    CHECK_EQ(p.share_starts.back(), p.pieces.size());
+    for (int k = 1; k < threads; ++k)
+      CHECK_EQ(p.pieces[p.share_starts[k]].begin, cuts[threads - 1][k - 1]);
+    std::vector<std::atomic<int>> hits(n);
+    for (auto& h : hits) h.store(0);
+    pool.for_pieces(p, [&](size_t i, const rtk::BlockPiece& piece) {
+      if (p.pieces[i].begin != piece.begin) return;
+      for (size_t item = piece.begin; item < piece.end; ++item) ++hits[item];
+    });
+    bool once = true;
+    for (auto& h : hits) once = once && h.load() == 1;
+    CHECK(once);
   }
 }
 

@@ -58,6 +58,13 @@ std::vector<BlockSlot<T>>& block_slots(size_t blocks) {
   return slots;
 }
 
+// One piece of a for_pieces job (ThreadPool::block_pieces): items [begin, end) of fixed block `block`.
+struct BlockPiece {
+  size_t block;
+  size_t begin;
+  size_t end;
+};
+
 class ThreadPool {
  public:
   // The memory a pool's kernels work on (the samplers' Workspace holds these): host vectors,
@@ -159,6 +166,51 @@ class ThreadPool {
     run_chunks(blocks, one);
   }
 
+  // for_blocks' fixed blocks of [0, n), also cut where the threads' shares meet (item
+  // n * k / size() for thread k, rounded to a multiple of `align`), for for_pieces: the pieces in
+  // item order and the first piece of each share (the calling thread's lists, kept until its next
+  // call). The shares then differ by less than `align` items, where for_blocks' differ by up to a
+  // block (at n = 20,000 in blocks of 1,024 on 2 threads: 10,240 rows against 9,760). A
+  // reduction stays independent of the thread count by combining each block's pieces as that
+  // block's one result would be.
+  struct Pieces {
+    std::vector<BlockPiece> pieces;
+    std::vector<size_t> share_starts;  // size() + 1 entries, the last the number of pieces
+    size_t block_size = 0;
+
+    // Whether piece i begins its block, and whether it ends it.
+    bool heads(size_t i) const { return pieces[i].begin == pieces[i].block * block_size; }
+    bool ends(size_t i) const { return i + 1 == pieces.size() || pieces[i + 1].block != pieces[i].block; }
+  };
+  const Pieces& block_pieces(size_t n, size_t block_size, size_t align) const {
+    static thread_local Pieces p;
+    p.pieces.clear();
+    p.share_starts.assign(shares_.size() + 1, 0);
+    p.block_size = block_size;
+    const size_t threads = shares_.size();
+    const auto cut = [&](size_t k) { return std::min(n, (n * k / threads + align / 2) / align * align); };
+    size_t share = 1;
+    for (size_t begin = 0; begin < n;) {
+      for (; share < threads && cut(share) <= begin; ++share) p.share_starts[share] = p.pieces.size();
+      size_t end = std::min(n, (begin / block_size + 1) * block_size);
+      if (share < threads) end = std::min(end, cut(share));
+      p.pieces.push_back(BlockPiece{begin / block_size, begin, end});
+      begin = end;
+    }
+    for (; share <= threads; ++share) p.share_starts[share] = p.pieces.size();
+    return p;
+  }
+
+  // Calls fn(i, pieces[i]) for each piece of block_pieces on the pool, each thread starting on
+  // the first piece of its own share.
+  void for_pieces(const Pieces& p, FunctionRef<void(size_t, const BlockPiece&)> fn) {
+    if (count_ == 1 || p.pieces.size() <= 1) {
+      for (size_t i = 0; i < p.pieces.size(); ++i) fn(i, p.pieces[i]);
+      return;
+    }
+    run_chunks(p.pieces.size(), [&](size_t i) { fn(i, p.pieces[i]); }, p.share_starts.data());
+  }
+
  private:
   // Kernels come in quick succession (several per sampler step), so both sides spin briefly
   // (~kSpins pause instructions, tens of microseconds) before sleeping: a futex wake-up costs as
@@ -186,12 +238,14 @@ class ThreadPool {
   // drain); then it closes the job and waits only for the workers that joined it. A worker still
   // waking up when the caller has done every chunk (after a long pause, e.g. a JS score) finds
   // the job closed and costs the caller nothing.
-  void run_chunks(size_t chunks, FunctionRef<void(size_t)> body) {
+  // share_starts (size() + 1 entries), where given, sets where each share begins.
+  void run_chunks(size_t chunks, FunctionRef<void(size_t)> body, const size_t* share_starts = nullptr) {
     std::unique_lock<std::mutex> job_lock(job_mutex_);  // one job at a time per pool
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &body;
       job_chunks_ = chunks;
+      share_starts_ = share_starts;
       for (size_t k = 0; k < shares_.size(); ++k) shares_[k].next.store(share_begin(k));
       error_ = nullptr;
       open_ = true;
@@ -213,7 +267,7 @@ class ThreadPool {
   }
 
   // The first chunk of share k: the job's chunks split into size() contiguous shares.
-  size_t share_begin(size_t k) const { return job_chunks_ * k / shares_.size(); }
+  size_t share_begin(size_t k) const { return share_starts_ ? share_starts_[k] : job_chunks_ * k / shares_.size(); }
 
   // Runs the job's chunks from share `own` on, then those left in the others (in turn after it).
   // Each thread starts on the same share every job, so that consecutive kernels over the same
@@ -268,6 +322,7 @@ class ThreadPool {
   std::condition_variable done_;
   const FunctionRef<void(size_t)>* job_ = nullptr;
   size_t job_chunks_ = 0;
+  const size_t* share_starts_ = nullptr;  // the job's share_starts (run_chunks), or null
   // The next chunk to take from each thread's share, each on its own cache line.
   struct alignas(64) Share {
     std::atomic<size_t> next{0};

@@ -222,6 +222,39 @@ TEST(mala, tiles_match_one_particle_at_a_time) {
   }
 }
 
+// The mean acceptance probability adds each 1,024-row block's probabilities in row order and the
+// blocks in block order, bit for bit, on any thread count: at n = 3001 the threads' shares meet
+// inside blocks (rows 1504 on 2 threads, 992 and 2016 on 3), whose later pieces' probabilities
+// are added to the first piece's sum afterwards (mh_over_blocks).
+TEST(mala, mean_accept_prob_sums_fixed_blocks_whatever_the_thread_count) {
+  const Chains c(3001, 3, 0.3, 37);
+  const rtk::MalaAcceptParams params{c.tau, std::numeric_limits<double>::infinity(), rtk::EnergyDelta::Trapezoid};
+  const rtk::StreamId stream{6, 1, 3, rtk::Purpose::Accept};
+  Chains single = c;
+  const rtk::MalaArrays<double> a = single.arrays();
+  double total = 0, block_sum = 0;
+  size_t count = 0;
+  for (size_t row = 0; row < c.n; ++row) {
+    uint8_t flag = 0;
+    block_sum += rtk::mala_accept_particle(params, a, row, c.d, stream, row, &flag);
+    count += flag;
+    if ((row + 1) % 1024 == 0 || row + 1 == c.n) {
+      total += block_sum;
+      block_sum = 0;
+    }
+  }
+  for (int threads : {1, 2, 3}) {
+    Chains run = c;
+    rtk::ThreadPool pool(threads);
+    const rtk::MalaAcceptInfo info =
+        rtk::mala_accept(pool, rtk::Batch{c.n, c.d, 0}, params, run.arrays(), stream, nullptr);
+    CHECK_EQ(info.accepted, count);
+    CHECK(rtk_test::same_bits(std::vector<double>{info.mean_accept_prob},
+                              std::vector<double>{total / static_cast<double>(c.n)}));
+    CHECK(rtk_test::same_bits(run.z, single.z));
+  }
+}
+
 // Projected MALA: a step longer than the radius is rejected; shorter steps are unaffected.
 TEST(mala, projection_radius) {
   const Chains c(300, 4, 0.25, 34);

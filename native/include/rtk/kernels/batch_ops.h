@@ -108,13 +108,14 @@ void heun_update(ThreadPool& pool, double h, Real* x, const Real* s1, const Real
 }
 
 // The first of n items, in item order, that find(begin, end) reports in its range, whatever the
-// thread count: each fixed block of `block` items finds its own first on the pool, and the first
-// block that has one gives the answer.
+// thread count: each piece of the fixed blocks of `block` items (ThreadPool::block_pieces, cut
+// at multiples of a tile group where the threads' shares meet) finds its own first on the pool,
+// and the first piece that has one gives the answer.
 template <class Find>
 NonFinite first_over_blocks(ThreadPool& pool, size_t n, size_t block, Find&& find) {
-  const size_t blocks = (n + block - 1) / block;
-  std::vector<BlockSlot<NonFinite>>& first = block_slots<NonFinite>(blocks);
-  pool.for_blocks(n, block, [&](size_t blk, size_t begin, size_t end) { first[blk].value = find(begin, end); });
+  const ThreadPool::Pieces& pieces = pool.block_pieces(n, block, kTileGroup * kLanes);
+  std::vector<BlockSlot<NonFinite>>& first = block_slots<NonFinite>(pieces.pieces.size());
+  pool.for_pieces(pieces, [&](size_t i, const BlockPiece& p) { first[i].value = find(p.begin, p.end); });
   for (const BlockSlot<NonFinite>& f : first)
     if (f.value.found) return f.value;
   return NonFinite{};

@@ -87,24 +87,24 @@ HeunFound fused_heun_step(ThreadPool& pool, const Batch& b, const GaussianMixtur
                           const GaussianMixture::AtTime& at_a, const GaussianMixture::AtTime& at_b,
                           const ScoreStep& euler, double h, Real* x_tiles) {
   constexpr size_t block = 1024;  // rows; a multiple of kLanes
-  const size_t blocks = (b.n + block - 1) / block;
-  std::vector<BlockSlot<HeunFound>>& found = block_slots<HeunFound>(blocks);
+  // The blocks' pieces (ThreadPool::block_pieces), each with its own first non-finite scores.
+  const ThreadPool::Pieces& pieces = pool.block_pieces(b.n, block, kTileGroup * kLanes);
+  std::vector<BlockSlot<HeunFound>>& found = block_slots<HeunFound>(pieces.pieces.size());
   const bool prefetch = prefetch_pays(b.n * static_cast<size_t>(b.d) * sizeof(Real));
-  pool.for_blocks(b.n, block, [&](size_t blk, size_t begin, size_t end) {
+  pool.for_pieces(pieces, [&](size_t i, const BlockPiece& piece) {
     Lanes* work = thread_scratch_tiles(kTileGroup * fused_heun_work_tiles(m));
     HeunFound f;
-    for_tile_groups<kTileGroup>(begin, end, [&](auto tiles, size_t row, int last_rows) {
+    for_tile_groups<kTileGroup>(piece.begin, piece.end, [&](auto tiles, size_t row, int last_rows) {
       constexpr int T = decltype(tiles)::value;
-      prefetch_next_group<T>(prefetch, x_tiles, row, end, b.d);  // on its way while this group's mixtures run
+      prefetch_next_group<T>(prefetch, x_tiles, row, piece.end, b.d);  // on its way while this group's mixtures run
       fused_heun_tiles<T>(m, at_a, at_b, euler, h, x_tiles, row / kLanes, last_rows, work, f);
     });
-    found[blk].value = f;
+    found[i].value = f;
   });
   HeunFound first;
-  for (size_t blk = 0; blk < blocks; ++blk) {
-    if (found[blk].value.at_start.found && !first.at_start.found) first.at_start = found[blk].value.at_start;
-    if (found[blk].value.at_predictor.found && !first.at_predictor.found)
-      first.at_predictor = found[blk].value.at_predictor;
+  for (const BlockSlot<HeunFound>& piece : found) {
+    if (piece.value.at_start.found && !first.at_start.found) first.at_start = piece.value.at_start;
+    if (piece.value.at_predictor.found && !first.at_predictor.found) first.at_predictor = piece.value.at_predictor;
   }
   return first;
 }

@@ -200,7 +200,7 @@ template <EnergyDelta D, int T, int NoiseBlocks, class Real>
 inline void fused_mala_tiles(const GaussianMixture& m, const GaussianMixture::AtTime& at, const SegmentPotential& pot,
                              const MalaAcceptParams& p, const TiledChain<Real>& c, size_t k, int last_rows,
                              const StreamId& noise, const StreamId& accept, uint64_t first_particle, uint64_t end,
-                             bool prefetch, MalaTileWork* w, double* prob_sum, size_t* count) {
+                             bool prefetch, MalaTileWork* w, MhTally* tally) {
   const int d = m.dim();
   GaussianMixture::LaneTile tiles[T];
   for (int t = 0; t < T; ++t) {
@@ -233,7 +233,7 @@ inline void fused_mala_tiles(const GaussianMixture& m, const GaussianMixture::At
   };
   draw_words(0);
   draw_words(1);
-  mh_decisions_tiles<T>(la, u, rows, prob_sum, count, take);
+  mh_decisions_tiles<T>(la, u, rows, tally, take);
   for (int t = 0; t < T; ++t) {
     mala_tile_take<D>(c, k + t, d, take[t], w[t]);
     draw_words(t + 2);
@@ -259,7 +259,7 @@ MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianM
   const auto run = [&](auto delta, auto noise_blocks) {
     constexpr EnergyDelta D = decltype(delta)::value;
     constexpr int B = decltype(noise_blocks)::value;
-    return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, double* sum, size_t* count) {
+    return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, MhTally* tally) {
       const size_t per_tile = fused_mala_work_tiles(m, D);
       Lanes* work = thread_scratch_tiles(kTileGroup * per_tile);
       MalaTileWork w[kTileGroup];
@@ -270,7 +270,7 @@ MalaAcceptInfo fused_mala_step(ThreadPool& pool, const Batch& b, const GaussianM
       for_tile_groups<kTileGroup>(begin, end, [&](auto tiles, size_t row, int last_rows) {
         constexpr int T = decltype(tiles)::value;
         fused_mala_tiles<D, T, B>(m, at, pot, p, c, row / kLanes, last_rows, noise, accept, b.particle_offset + row,
-                               last, prefetch, w, sum, count);
+                               last, prefetch, w, tally);
         for (MalaTileWork& t : w) std::swap(t.now, t.next);
       });
     });

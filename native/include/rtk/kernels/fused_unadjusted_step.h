@@ -17,6 +17,7 @@
 #include "../fast_math.h"
 #include "../lanes.h"
 #include "../philox_lanes.h"
+#include "../piece_terms.h"
 #include "../samplers/curvature.h"
 #include "../targets/gaussian_mixture.h"
 #include "../thread_pool.h"
@@ -240,25 +241,29 @@ template <class Real>
 UnadjustedPass fused_unadjusted_step(ThreadPool& pool, const Batch& b, const GaussianMixture& m,
                                      const GaussianMixture::AtTime& at, const SegmentPotential& pot,
                                      const UnadjustedMove& move, bool evaluate, const TiledUnadjustedChain<Real>& c) {
-  const size_t blocks = (b.n + kSecantBlock - 1) / kSecantBlock;
-  std::vector<BlockSlot<UnadjustedPass>>& found = block_slots<UnadjustedPass>(blocks);
+  // The blocks' pieces (ThreadPool::block_pieces): each finds its own first non-finite score, and
+  // a block's later pieces store their secants (PieceTerms).
+  const ThreadPool::Pieces& pieces = pool.block_pieces(b.n, kSecantBlock, kTileGroup * kLanes);
+  const PieceTerms& terms = PieceTerms::of(pieces);
+  std::vector<BlockSlot<UnadjustedPass>>& found = block_slots<UnadjustedPass>(pieces.pieces.size());
   // The state streamed: z, grad g, the anchor and ULD's v (d values a row each).
   const bool prefetch = prefetch_pays(b.n * (c.v ? 4 : 3) * static_cast<size_t>(b.d) * sizeof(Real));
   const auto run = [&](auto kind, auto evaluates) {
     constexpr UnadjustedMove::Kind K = decltype(kind)::value;
     constexpr bool Evaluate = decltype(evaluates)::value;
-    pool.for_blocks(b.n, kSecantBlock, [&](size_t blk, size_t begin, size_t end) {
+    pool.for_pieces(pieces, [&](size_t i, const BlockPiece& piece) {
       Lanes* work = thread_scratch_tiles(kTileGroup * fused_unadjusted_work_tiles(m));
       UnadjustedPass p;
-      for_tile_groups<kTileGroup>(begin, end, [&](auto tiles, size_t row, int last_rows) {
+      p.secants.values = terms.at(i);
+      for_tile_groups<kTileGroup>(piece.begin, piece.end, [&](auto tiles, size_t row, int last_rows) {
         constexpr int T = decltype(tiles)::value;
         // The next group's state, on its way while this group's mixture runs (prefetch_pays).
-        if (prefetch && row + 2 * T * kLanes <= end) prefetch_group(c, row / kLanes + T, T, b.d);
+        if (prefetch && row + 2 * T * kLanes <= piece.end) prefetch_group(c, row / kLanes + T, T, b.d);
         const NonFinite bad = fused_unadjusted_tiles<K, Evaluate, T>(m, at, pot, move, c, row / kLanes, last_rows,
                                                                      b.particle_offset + row, work, p.secants);
         if (bad.found && !p.bad.found) p.bad = bad;
       });
-      found[blk].value = p;
+      found[i].value = p;
     });
   };
   using None = std::integral_constant<UnadjustedMove::Kind, UnadjustedMove::None>;
@@ -272,9 +277,17 @@ UnadjustedPass fused_unadjusted_step(ThreadPool& pool, const Batch& b, const Gau
     case UnadjustedMove::Uld: evaluate ? run(Uld{}, Yes{}) : run(Uld{}, No{}); break;
   }
   UnadjustedPass pass;
-  for (size_t blk = 0; blk < blocks; ++blk) {
-    if (found[blk].value.bad.found && !pass.bad.found) pass.bad = found[blk].value.bad;
-    pass.secants.add(found[blk].value.secants);
+  SecantSums block;
+  for (size_t i = 0; i < pieces.pieces.size(); ++i) {
+    const UnadjustedPass& p = found[i].value;
+    if (p.bad.found && !pass.bad.found) pass.bad = p.bad;
+    if (pieces.heads(i)) {
+      block = SecantSums{p.secants.sum, p.secants.count};
+    } else {
+      block.sum = terms.continue_sum(block.sum, i, static_cast<size_t>(p.secants.count));
+      block.count += p.secants.count;
+    }
+    if (pieces.ends(i)) pass.secants.add(block);
   }
   return pass;
 }

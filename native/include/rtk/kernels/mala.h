@@ -16,6 +16,7 @@
 #include "../host_device.h"
 #include "../philox.h"
 #include "../philox_lanes.h"
+#include "../piece_terms.h"
 #include "../thread_pool.h"
 
 namespace rtk {
@@ -106,18 +107,33 @@ RTK_HD inline double mala_accept_particle(const MalaAcceptParams& p, const MalaA
   return prob;
 }
 
+// What a range of MH tests reports: the sum of its acceptance probabilities, added in row order,
+// and its acceptances. Where `probs` is set, the range stores each row's probability there
+// instead, in row order, and advances it (the tail of a block that two threads share:
+// mh_over_blocks adds them to the head's sum afterwards).
+struct MhTally {
+  double prob_sum = 0;
+  size_t count = 0;
+  double* probs = nullptr;
+
+  RTK_HD void add(double prob) {
+    if (probs) *probs++ = prob;
+    else prob_sum += prob;
+  }
+};
+
 #if !defined(__CUDA_ARCH__)
 // The MH decisions of T tiles of kLanes consecutive particles from their log ratios la[t] and
 // uniforms u[t] (uniform_draw_lanes): min(1, e^la) across the tiles, their exponentials
 // interleaved (exp_nonpositive_each), the same decisions and probabilities, bit for bit, as
 // mala_accept_particle row by row. The first rows[t] lanes of tile t count: their
-// probabilities are added to *prob_sum in row order, tile after tile, and their acceptances
-// to *count; bit r of take[t] says lane r of tile t takes its proposal. Kept out of line:
+// probabilities go to the tally in row order, tile after tile, and their acceptances to its
+// count; bit r of take[t] says lane r of tile t takes its proposal. Kept out of line:
 // inlined into the fused MALA tile, GCC 12 made the whole tile about 12% slower (measured with
 // bench/kernels).
 template <int T>
-__attribute__((noinline)) void mh_decisions_tiles(const Lanes* la, const Lanes* u, const int* rows, double* prob_sum,
-                                                  size_t* count, unsigned* take) {
+__attribute__((noinline)) void mh_decisions_tiles(const Lanes* la, const Lanes* u, const int* rows, MhTally* tally,
+                                                  unsigned* take) {
   Lanes e[T];
   for (int t = 0; t < T; ++t) {
     const Lanes l = la[t];
@@ -134,17 +150,22 @@ __attribute__((noinline)) void mh_decisions_tiles(const Lanes* la, const Lanes* 
     const auto taken = finite & ((l >= 0) | (u[t] < prob));
     double probs[kLanes];
     std::memcpy(probs, &prob, sizeof probs);
-    for (int lane = 0; lane < rows[t]; ++lane) *prob_sum += probs[lane];
+    if (tally->probs) {
+      std::memcpy(tally->probs, probs, sizeof(double) * rows[t]);
+      tally->probs += rows[t];
+    } else {
+      for (int lane = 0; lane < rows[t]; ++lane) tally->prob_sum += probs[lane];
+    }
     const unsigned take_bits = lane_bits(taken) & ((1u << rows[t]) - 1u);
-    *count += static_cast<size_t>(__builtin_popcount(take_bits));
+    tally->count += static_cast<size_t>(__builtin_popcount(take_bits));
     take[t] = take_bits;
   }
 }
 
 // mh_decisions_tiles for one tile: bit r of the result says lane r takes its proposal.
-inline unsigned mh_decisions(Lanes la, Lanes u, int rows, double* prob_sum, size_t* count) {
+inline unsigned mh_decisions(Lanes la, Lanes u, int rows, MhTally* tally) {
   unsigned take;
-  mh_decisions_tiles<1>(&la, &u, &rows, prob_sum, count, &take);
+  mh_decisions_tiles<1>(&la, &u, &rows, tally, &take);
   return take;
 }
 
@@ -169,9 +190,9 @@ inline Lanes mala_log_ratio_lanes(const MalaAcceptParams& p, const MalaArrays<Re
 template <class Real>
 inline void mala_accept_tile(const MalaAcceptParams& p, const MalaArrays<Real>& a, size_t first_row, int d,
                              const StreamId& accept_stream, uint64_t first_particle, uint8_t* accepted,
-                             double* prob_sum, size_t* count) {
+                             MhTally* tally) {
   const Lanes la = mala_log_ratio_lanes(p, a, first_row, d);
-  const unsigned take = mh_decisions(la, uniform_draw_lanes(accept_stream, first_particle), kLanes, prob_sum, count);
+  const unsigned take = mh_decisions(la, uniform_draw_lanes(accept_stream, first_particle), kLanes, tally);
   for (int lane = 0; lane < kLanes; ++lane) {
     const bool taken = (take >> lane) & 1u;
     if (accepted) accepted[lane] = taken ? 1 : 0;
@@ -185,29 +206,29 @@ struct MalaAcceptInfo {
   double mean_accept_prob = 0;  // the Rao–Blackwellised acceptance rate, mean of min(1, e^la)
 };
 
-// Runs tests(begin, end, &prob_sum, &count) over fixed blocks of 1024 particles on the pool and
-// combines the blocks in order, so that the mean acceptance probability does not depend on the
-// thread count (the GPU sums the same blocks).
+// Runs tests(begin, end, &tally) over fixed blocks of 1024 particles on the pool, cut where the
+// threads' shares meet (ThreadPool::block_pieces), and combines the blocks in order, a block's
+// later pieces' probabilities stored and added to its first piece's sum in row order afterwards
+// (PieceTerms), so that the mean acceptance probability does not depend on the thread count (the
+// GPU sums the same blocks).
 template <class Tests>
 MalaAcceptInfo mh_over_blocks(ThreadPool& pool, size_t n, Tests&& tests) {
-  constexpr size_t block = 1024;
-  const size_t blocks = (n + block - 1) / block;
-  // Per-block partial sums (block_slots).
-  struct BlockSums {
-    double prob_sum = 0;
-    size_t count = 0;
-  };
-  std::vector<BlockSlot<BlockSums>>& sums = block_slots<BlockSums>(blocks);
-  pool.for_blocks(n, block, [&](size_t blk, size_t begin, size_t end) {
-    BlockSums s;
-    tests(begin, end, &s.prob_sum, &s.count);
-    sums[blk].value = s;
+  const ThreadPool::Pieces& pieces = pool.block_pieces(n, 1024, kTileGroup * kLanes);
+  const PieceTerms& terms = PieceTerms::of(pieces);
+  std::vector<BlockSlot<MhTally>>& tallies = block_slots<MhTally>(pieces.pieces.size());
+  pool.for_pieces(pieces, [&](size_t i, const BlockPiece& piece) {
+    MhTally t;
+    t.probs = terms.at(i);
+    tests(piece.begin, piece.end, &t);
+    tallies[i].value = t;
   });
   MalaAcceptInfo info;
-  double total = 0;
-  for (size_t blk = 0; blk < blocks; ++blk) {
-    total += sums[blk].value.prob_sum;
-    info.accepted += sums[blk].value.count;
+  double total = 0, block_sum = 0;
+  for (size_t i = 0; i < pieces.pieces.size(); ++i) {
+    const BlockPiece& piece = pieces.pieces[i];
+    info.accepted += tallies[i].value.count;
+    block_sum = pieces.heads(i) ? tallies[i].value.prob_sum : terms.continue_sum(block_sum, i, piece.end - piece.begin);
+    if (pieces.ends(i)) total += block_sum;
   }
   info.mean_accept_prob = n ? total / static_cast<double>(n) : 0.0;
   return info;
@@ -217,15 +238,16 @@ MalaAcceptInfo mh_over_blocks(ThreadPool& pool, size_t n, Tests&& tests) {
 template <class Real>
 MalaAcceptInfo mala_accept(ThreadPool& pool, const Batch& b, const MalaAcceptParams& p,
                            const MalaArrays<Real>& a, const StreamId& accept_stream, uint8_t* accepted) {
-  return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, double* sum, size_t* count) {
+  return mh_over_blocks(pool, b.n, [&](size_t begin, size_t end, MhTally* tally) {
     size_t row = begin;
     for (; row + kLanes <= end; row += kLanes)
       mala_accept_tile(p, a, row, b.d, accept_stream, b.particle_offset + row, accepted ? accepted + row : nullptr,
-                       sum, count);
+                       tally);
     for (; row < end; ++row) {
       uint8_t flag = 0;
-      *sum += mala_accept_particle(p, a, row, b.d, accept_stream, b.particle_offset + row, &flag);
-      *count += flag;
+      const double prob = mala_accept_particle(p, a, row, b.d, accept_stream, b.particle_offset + row, &flag);
+      tally->add(prob);
+      tally->count += flag;
       if (accepted) accepted[row] = flag;
     }
   });

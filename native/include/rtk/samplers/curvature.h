@@ -46,11 +46,15 @@ inline void update_curvature(double mean_secant, double& curvature) {
 // and the fused unadjusted step (fused_unadjusted_step.h) sum the same blocks.
 constexpr size_t kSecantBlock = 1024;
 
-// A block's (or the batch's) secants: their sum and count.
+// A block's (or the batch's) secants: their sum and count. Where `values` is set, the secants
+// are stored there in row order instead (advancing it) and only counted: the later piece of a
+// block that threads share (PieceTerms).
 struct SecantSums {
   double sum = 0, count = 0;
+  double* values = nullptr;
   void add(double secant) {
-    sum += secant;
+    if (values) *values++ = secant;
+    else sum += secant;
     count += 1;
   }
   void add(const SecantSums& block) {
