@@ -2,7 +2,8 @@
 // taking the ranges of its own share of the batch first (the same share every job).
 // Results never depend on the number of threads: each particle's output is a function of
 // its own inputs and its own RNG stream, and reductions go through fixed-size blocks
-// (see for_blocks) summed in block order.
+// (see for_blocks) summed in block order, or through their pieces where the threads share a
+// block (block_pieces, combined as whole blocks: piece_terms.h).
 #pragma once
 #include <algorithm>
 #include <atomic>
