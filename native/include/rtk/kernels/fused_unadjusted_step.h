@@ -277,18 +277,9 @@ UnadjustedPass fused_unadjusted_step(ThreadPool& pool, const Batch& b, const Gau
     case UnadjustedMove::Uld: evaluate ? run(Uld{}, Yes{}) : run(Uld{}, No{}); break;
   }
   UnadjustedPass pass;
-  SecantSums block;
-  for (size_t i = 0; i < pieces.pieces.size(); ++i) {
-    const UnadjustedPass& p = found[i].value;
-    if (p.bad.found && !pass.bad.found) pass.bad = p.bad;
-    if (pieces.heads(i)) {
-      block = SecantSums{p.secants.sum, p.secants.count};
-    } else {
-      block.sum = terms.continue_sum(block.sum, i, static_cast<size_t>(p.secants.count));
-      block.count += p.secants.count;
-    }
-    if (pieces.ends(i)) pass.secants.add(block);
-  }
+  for (const BlockSlot<UnadjustedPass>& p : found)
+    if (p.value.bad.found && !pass.bad.found) pass.bad = p.value.bad;
+  pass.secants = secants_over_pieces(pieces, terms, [&](size_t i) -> const SecantSums& { return found[i].value.secants; });
   return pass;
 }
 #endif

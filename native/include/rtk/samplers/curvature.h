@@ -9,6 +9,7 @@
 
 #include "../batch.h"
 #include "../host_device.h"
+#include "../piece_terms.h"
 #include "../thread_pool.h"
 
 namespace rtk {
@@ -65,27 +66,47 @@ struct SecantSums {
   double mean() const { return count > 0 ? sum / count : std::numeric_limits<double>::quiet_NaN(); }
 };
 
+// The batch's secants from those of each piece of the fixed blocks (ThreadPool::block_pieces;
+// piece i's are of(i)), with one thread's bits: a block's later pieces' stored secants
+// (PieceTerms) added to its first piece's sum in row order, then the blocks in order.
+template <class Of>
+SecantSums secants_over_pieces(const ThreadPool::Pieces& pieces, const PieceTerms& terms, Of&& of) {
+  SecantSums total, block;
+  for (size_t i = 0; i < pieces.pieces.size(); ++i) {
+    const SecantSums& s = of(i);
+    if (pieces.heads(i)) {
+      block = SecantSums{s.sum, s.count};
+    } else {
+      block.sum = terms.continue_sum(block.sum, i, static_cast<size_t>(s.count));
+      block.count += s.count;
+    }
+    if (pieces.ends(i)) total.add(block);
+  }
+  return total;
+}
+
 // The mean over particles of the secant curvature between two batches of points and
 // gradients. Pairs with a zero step are skipped.
 template <class Real>
 double mean_secant_curvature(ThreadPool& pool, const Batch& b, const Real* z0, const Real* g0, const Real* z1,
                              const Real* g1) {
-  const size_t blocks = (b.n + kSecantBlock - 1) / kSecantBlock;
-  // Per-block sums (block_slots); each block sums in a local and writes its slot once.
-  std::vector<BlockSlot<SecantSums>>& sums = block_slots<SecantSums>(blocks);
+  // Row-major rows: any cut would do; 32 rows as the tiled kernels cut.
+  const ThreadPool::Pieces& pieces = pool.block_pieces(b.n, kSecantBlock, 32);
+  const PieceTerms& terms = PieceTerms::of(pieces);
+  // Per-piece sums (block_slots); each piece sums in a local and writes its slot once.
+  std::vector<BlockSlot<SecantSums>>& sums = block_slots<SecantSums>(pieces.pieces.size());
   const size_t d = static_cast<size_t>(b.d);
-  pool.for_blocks(b.n, kSecantBlock, [&](size_t blk, size_t begin, size_t end) {
+  pool.for_pieces(pieces, [&](size_t i, const BlockPiece& piece) {
     SecantSums s;
-    for (size_t p = begin; p < end; ++p) {
+    s.values = terms.at(i);
+    for (size_t p = piece.begin; p < piece.end; ++p) {
       bool counted = false;
       const double secant = secant_curvature_particle(z0 + p * d, g0 + p * d, z1 + p * d, g1 + p * d, b.d, &counted);
       if (counted) s.add(secant);
     }
-    sums[blk].value = s;
+    sums[i].value = s;
   });
-  SecantSums total;
-  for (size_t blk = 0; blk < blocks; ++blk) total.add(sums[blk].value);
-  return total.mean();
+  return secants_over_pieces(pieces, terms, [&](size_t i) -> const SecantSums& { return sums[i].value; }).mean();
 }
 
 }  // namespace rtk
