@@ -34,11 +34,21 @@ class PieceTerms {
     return pieces_->heads(i) ? nullptr : const_cast<double*>(terms_.data()) + offsets_[i];
   }
 
-  // `sum` (the block's sum up to piece i) continued with the `count` terms piece i stored.
-  double continue_sum(double sum, size_t i, size_t count) const {
-    const double* t = terms_.data() + offsets_[i];
-    for (size_t k = 0; k < count; ++k) sum += t[k];
-    return sum;
+  // The blocks' sums added in block order, each block's its first piece's sum head(i) continued
+  // in row order with the stored(i) terms each later piece i stored: one thread's bits.
+  template <class Head, class Stored>
+  double sum_of_blocks(Head&& head, Stored&& stored) const {
+    double total = 0, block = 0;
+    for (size_t i = 0; i < pieces_->pieces.size(); ++i) {
+      if (pieces_->heads(i)) {
+        block = head(i);
+      } else {
+        const double* t = terms_.data() + offsets_[i];
+        for (size_t k = 0, count = stored(i); k < count; ++k) block += t[k];
+      }
+      if (pieces_->ends(i)) total += block;
+    }
+    return total;
   }
 
  private:

@@ -223,13 +223,9 @@ MalaAcceptInfo mh_over_blocks(ThreadPool& pool, size_t n, Tests&& tests) {
     tallies[i].value = t;
   });
   MalaAcceptInfo info;
-  double total = 0, block_sum = 0;
-  for (size_t i = 0; i < pieces.pieces.size(); ++i) {
-    const BlockPiece& piece = pieces.pieces[i];
-    info.accepted += tallies[i].value.count;
-    block_sum = pieces.heads(i) ? tallies[i].value.prob_sum : terms.continue_sum(block_sum, i, piece.end - piece.begin);
-    if (pieces.ends(i)) total += block_sum;
-  }
+  for (const BlockSlot<MhTally>& t : tallies) info.accepted += t.value.count;
+  const double total = terms.sum_of_blocks([&](size_t i) { return tallies[i].value.prob_sum; },
+                                           [&](size_t i) { return pieces.pieces[i].end - pieces.pieces[i].begin; });
   info.mean_accept_prob = n ? total / static_cast<double>(n) : 0.0;
   return info;
 }

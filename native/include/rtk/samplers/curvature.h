@@ -58,30 +58,19 @@ struct SecantSums {
     else sum += secant;
     count += 1;
   }
-  void add(const SecantSums& block) {
-    sum += block.sum;
-    count += block.count;
-  }
   // The mean secant; NaN when no pair counted.
   double mean() const { return count > 0 ? sum / count : std::numeric_limits<double>::quiet_NaN(); }
 };
 
 // The batch's secants from those of each piece of the fixed blocks (ThreadPool::block_pieces;
-// piece i's are of(i)), with one thread's bits: a block's later pieces' stored secants
-// (PieceTerms) added to its first piece's sum in row order, then the blocks in order.
+// piece i's are of(i)), with one thread's bits (PieceTerms::sum_of_blocks; the counts are whole
+// numbers, exact in any order).
 template <class Of>
 SecantSums secants_over_pieces(const ThreadPool::Pieces& pieces, const PieceTerms& terms, Of&& of) {
-  SecantSums total, block;
-  for (size_t i = 0; i < pieces.pieces.size(); ++i) {
-    const SecantSums& s = of(i);
-    if (pieces.heads(i)) {
-      block = SecantSums{s.sum, s.count};
-    } else {
-      block.sum = terms.continue_sum(block.sum, i, static_cast<size_t>(s.count));
-      block.count += s.count;
-    }
-    if (pieces.ends(i)) total.add(block);
-  }
+  SecantSums total;
+  total.sum = terms.sum_of_blocks([&](size_t i) { return of(i).sum; },
+                                  [&](size_t i) { return static_cast<size_t>(of(i).count); });
+  for (size_t i = 0; i < pieces.pieces.size(); ++i) total.count += of(i).count;
   return total;
 }
 
