@@ -177,17 +177,15 @@ class ThreadPool {
   struct Pieces {
     std::vector<BlockPiece> pieces;
     std::vector<size_t> share_starts;  // size() + 1 entries, the last the number of pieces
-    size_t block_size = 0;
 
     // Whether piece i begins its block, and whether it ends it.
-    bool heads(size_t i) const { return pieces[i].begin == pieces[i].block * block_size; }
+    bool heads(size_t i) const { return i == 0 || pieces[i - 1].block != pieces[i].block; }
     bool ends(size_t i) const { return i + 1 == pieces.size() || pieces[i + 1].block != pieces[i].block; }
   };
   const Pieces& block_pieces(size_t n, size_t block_size, size_t align) const {
     static thread_local Pieces p;
     p.pieces.clear();
     p.share_starts.assign(shares_.size() + 1, 0);
-    p.block_size = block_size;
     const size_t threads = shares_.size();
     const auto cut = [&](size_t k) { return std::min(n, (n * k / threads + align / 2) / align * align); };
     size_t share = 1;
