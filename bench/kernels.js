@@ -16,6 +16,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { addonCompileFlags } = require('./lib/addon-flags');
 
 const root = path.resolve(__dirname, '..');
 const source = path.join(__dirname, 'kernels.cc');
@@ -27,10 +28,7 @@ const binary = path.join(outDir, (addonFlags ? 'kernels-addon' : 'kernels-baseli
 
 // The extra flags of the addon build (binding.gyp / CMakeLists.txt).
 function extraFlags() {
-  if (!addonFlags) return [];
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'arch-flags.js')], { encoding: 'utf8' });
-  const arch = r.status === 0 ? r.stdout.trim().split(/\s+/).filter(Boolean) : [];
-  return [...arch.filter((f) => f !== '-O3'), '-ffp-contract=off', '-fno-math-errno'];
+  return addonFlags ? addonCompileFlags() : [];
 }
 
 function newestMtime(dir) {

@@ -14,6 +14,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { addonCompileFlags } = require('./lib/addon-flags');
 
 const root = path.resolve(__dirname, '..');
 const outDir = path.join(__dirname, 'out');
@@ -37,20 +38,12 @@ function run(command, args, options = {}) {
   return r.stdout;
 }
 
-// The addon's compile flags (as bench/kernels.js): the build machine's vector units unless
-// RTK_PORTABLE=1, no FMA contraction, no errno.
-function addonFlags() {
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'arch-flags.js')], { encoding: 'utf8' });
-  const arch = r.status === 0 ? r.stdout.trim().split(/\s+/).filter(Boolean) : [];
-  return [...arch.filter((f) => f !== '-O3'), '-ffp-contract=off', '-fno-math-errno'];
-}
-
 function build() {
   fs.mkdirSync(outDir, { recursive: true });
   const cxx = process.env.CXX || 'g++', cc = process.env.CC || 'gcc';
   const include = `-I${path.join(root, 'native', 'include')}`;
   // -no-pie: fixed addresses, so nm's addresses are the running program's.
-  run(cxx, ['-std=c++17', '-O3', ...addonFlags(), '-Wno-psabi', '-pthread', '-no-pie', include, driverSource, '-o', driver], { stdio: ['ignore', 'pipe', 'inherit'] });
+  run(cxx, ['-std=c++17', '-O3', ...addonCompileFlags(), '-Wno-psabi', '-pthread', '-no-pie', include, driverSource, '-o', driver], { stdio: ['ignore', 'pipe', 'inherit'] });
   run(cc, ['-O2', traceSource, '-o', tracer], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 

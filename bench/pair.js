@@ -14,71 +14,44 @@
 
 const fs = require('fs');
 const path = require('path');
-const { parseArgs } = require('util');
 const { spawnSync } = require('child_process');
+const { addonCompileFlags } = require('./lib/addon-flags');
+const { makeFail, parseBenchArgs } = require('./lib/args');
 
 const root = path.resolve(__dirname, '..');
 const outDir = path.join(__dirname, 'out');
 
-function fail(message) {
-  process.stderr.write(`bench/pair: ${message}\n`);
-  process.exit(2);
-}
+const USAGE = `usage: node bench/pair.js --b TREE [--a TREE] [--kernel mala|uld] [--n 20000,19456]
+                         [--threads 2] [--batches 20] [--steps 10] [--runs 3]`;
+const fail = makeFail('bench/pair', USAGE);
 
 function options() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        a: { type: 'string', default: root },
-        b: { type: 'string' },
-        kernel: { type: 'string', default: 'mala' },
-        n: { type: 'string', default: '20000' },
-        threads: { type: 'string', default: '2' },
-        batches: { type: 'string', default: '20' },
-        steps: { type: 'string', default: '10' },
-        runs: { type: 'string', default: '3' },
-      },
-    }));
-  } catch (e) {
-    fail(e.message);
-  }
+  const str = { type: 'string' };
+  const { values, int, ints } = parseBenchArgs(
+    process.argv.slice(2),
+    { a: str, b: str, kernel: str, n: str, threads: str, batches: str, steps: str, runs: str },
+    USAGE,
+    fail,
+  );
   if (!values.b) fail('--b TREE is required (a source tree with native/include/rtk, e.g. a git worktree)');
-  if (!['mala', 'uld'].includes(values.kernel)) fail(`--kernel must be mala or uld, received ${values.kernel}`);
-  const list = (name) =>
-    values[name].split(',').map((s) => {
-      const v = Number(s);
-      if (!Number.isInteger(v) || v < 1) fail(`--${name} must be positive integers separated by commas, received ${values[name]}`);
-      return v;
-    });
-  const one = (name) => {
-    const [v, ...rest] = list(name);
-    if (rest.length) fail(`--${name} takes one integer, received ${values[name]}`);
-    return v;
-  };
-  const tree = (name) => {
-    const t = path.resolve(values[name]);
+  const kernel = values.kernel ?? 'mala';
+  if (!['mala', 'uld'].includes(kernel)) fail(`--kernel: expected mala or uld, got ${kernel}`);
+  const tree = (name, given) => {
+    const t = path.resolve(given);
     if (!fs.existsSync(path.join(t, 'native', 'include', 'rtk', 'kernels', 'fused_mala_step.h')))
-      fail(`--${name} must be a source tree with native/include/rtk, received ${values[name]}`);
+      fail(`--${name}: expected a source tree with native/include/rtk, got ${given}`);
     return t;
   };
   return {
-    a: tree('a'),
-    b: tree('b'),
-    kernel: values.kernel,
-    n: list('n'),
-    threads: list('threads'),
-    batches: one('batches'),
-    steps: one('steps'),
-    runs: one('runs'),
+    a: tree('a', values.a ?? root),
+    b: tree('b', values.b),
+    kernel,
+    n: ints('n', 1) ?? [20000],
+    threads: ints('threads', 1) ?? [2],
+    batches: int('batches', 1) ?? 20,
+    steps: int('steps', 1) ?? 10,
+    runs: int('runs', 1) ?? 3,
   };
-}
-
-// The addon's code-generation flags (binding.gyp / CMakeLists.txt), as bench/kernels.js uses.
-function addonFlags() {
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'arch-flags.js')], { encoding: 'utf8' });
-  const arch = r.status === 0 ? r.stdout.trim().split(/\s+/).filter(Boolean) : [];
-  return [...arch.filter((f) => f !== '-O3'), '-ffp-contract=off', '-fno-math-errno'];
 }
 
 // One translation unit with both trees' kernels: tree A's headers and variant.h under rtk = rtkA,
@@ -107,7 +80,7 @@ function build(o) {
   const binary = path.join(outDir, 'pair');
   fs.writeFileSync(source, unit);
   const cxx = process.env.CXX || 'g++';
-  const args = ['-std=c++17', '-O3', ...addonFlags(), '-Wno-psabi', '-pthread', source, '-o', binary];
+  const args = ['-std=c++17', '-O3', ...addonCompileFlags(), '-Wno-psabi', '-pthread', source, '-o', binary];
   process.stderr.write(`bench/pair: ${cxx} ${args.map((a) => path.relative(root, a) || a).join(' ')}\n`);
   const r = spawnSync(cxx, args, { stdio: 'inherit' });
   if (r.error || r.status !== 0) fail(`the build failed${r.error ? `: ${r.error.message}` : ''}`);
