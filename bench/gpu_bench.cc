@@ -98,7 +98,7 @@ double median_step_seconds(Exec& exec, rtk::ScoreOracle<Real>& oracle, Chain cha
   plan.friction = chain == Chain::Uld ? 20.0 : 0.0;
   const rtk::RunHooks hooks;  // outlives ctx, which keeps a reference
   rtk::RunContext<Real, Exec> ctx(plan, oracle, exec, hooks, 0);
-  rtk::Workspace<Real, Exec> w(exec, n, plan.d);
+  rtk::Workspace<Real, Exec> w(n, plan.d);
   fill_normals_batch(exec, ctx.batch, rtk::StreamId{9, 0, 0, rtk::Purpose::Init}, w.x.data());
   copy_values(exec, w.x.data(), ctx.values(), w.z.data());
   const rtk::SegmentPotential pot = rtk::segment_potential(kEta);

@@ -69,7 +69,7 @@ struct BlockPiece {
 class ThreadPool {
  public:
   // The memory a pool's kernels work on (the samplers' Workspace holds these): host vectors,
-  // allocated untouched and zeroed on the pool (zero_fill, batch_ops.h).
+  // allocated untouched, their pages faulted in by the pool's threads' first writes.
   template <class T>
   using Buffer = std::vector<T, UninitializedAllocator<T>>;
 

@@ -1,9 +1,14 @@
 // buffer_use (samplers/buffer_use.h): every sampler path, fused on the built-in mixture or
 // unfused behind an opaque oracle, gives the same bits and statistics with only the buffers
 // the table names as with every buffer (a buffer left out that a path needs would be null
-// there), and the fused paths allocate the arrays the table promises.
+// there), and whatever values those buffers hold when the run starts (workspace.h leaves them
+// unfilled: a value read before it was written would change the samples or the statistics);
+// and the fused paths allocate the arrays the table promises.
 #include "rtk/samplers/buffer_use.h"
 
+#include <algorithm>
+#include <initializer_list>
+#include <limits>
 #include <vector>
 
 #include "check.h"
@@ -40,30 +45,44 @@ rtk::Plan plan_of(SamplerKind kind, WarmStart start, bool hybrid) {
   return p;
 }
 
-// One run on the paper target with the buffers `use`: fused (the built-in oracle) or unfused.
+// One run on the paper target with the buffers `use`, each filled with `fill` before the run:
+// fused (the built-in oracle) or unfused.
 template <class Real>
-rtk_test::MixtureRun<Real> run_with(const rtk::Plan& plan, bool fused, const rtk::BufferUse& use) {
+rtk_test::MixtureRun<Real> run_with(const rtk::Plan& plan, bool fused, const rtk::BufferUse& use, Real fill) {
   static const rtk::GaussianMixture target = rtk::paper_target();
   rtk::ThreadPool pool(2);
+  rtk::Workspace<Real> w(plan.n, plan.d, use);
+  for (auto* b : {&w.x, &w.z, &w.score, &w.grad_g, &w.g, &w.energy, &w.z_prop, &w.score_prop, &w.grad_g_prop,
+                  &w.g_prop, &w.aux, &w.aux_score})
+    std::fill(b->begin(), b->end(), fill);
   rtk_test::MixtureRun<Real> r;
   r.x.resize(plan.n * plan.d);
   if (fused) {
     rtk::GaussianMixtureOracle<Real> oracle(target, pool);
-    r.stats = rtk::sample_with_buffers(plan, oracle, pool, rtk::RunHooks{}, 0, r.x.data(), use);
+    r.stats = rtk::sample_in(plan, oracle, pool, rtk::RunHooks{}, 0, w, r.x.data());
   } else {
     rtk_test::OpaqueMixture<Real> oracle(target, pool);
-    r.stats = rtk::sample_with_buffers(plan, oracle, pool, rtk::RunHooks{}, 0, r.x.data(), use);
+    r.stats = rtk::sample_in(plan, oracle, pool, rtk::RunHooks{}, 0, w, r.x.data());
   }
   return r;
 }
 
+// The trimmed buffers against every buffer; and the trimmed buffers filled with NaN, with the
+// largest finite value and with its negative against them filled with zeros.
 template <class Real>
 void check_same_as_every_buffer(const rtk::Plan& plan) {
   for (bool fused : {true, false}) {
-    const auto trimmed = run_with<Real>(plan, fused, rtk::buffer_use(plan, fused));
-    const auto every = run_with<Real>(plan, fused, rtk::BufferUse{});
+    const rtk::BufferUse use = rtk::buffer_use(plan, fused);
+    const auto trimmed = run_with<Real>(plan, fused, use, Real{0});
+    const auto every = run_with<Real>(plan, fused, rtk::BufferUse{}, Real{0});
     CHECK(rtk_test::same_bits(trimmed.x, every.x));
     CHECK(rtk_test::same_stats(trimmed.stats, every.stats));
+    for (Real fill : {std::numeric_limits<Real>::quiet_NaN(), std::numeric_limits<Real>::max(),
+                      std::numeric_limits<Real>::lowest()}) {
+      const auto filled = run_with<Real>(plan, fused, use, fill);
+      CHECK(rtk_test::same_bits(filled.x, trimmed.x));
+      CHECK(rtk_test::same_stats(filled.stats, trimmed.stats));
+    }
   }
 }
 
@@ -74,7 +93,7 @@ int row_arrays(const rtk::BufferUse& u) {
 
 }  // namespace
 
-TEST(buffer_use, every_path_gives_the_bits_of_every_buffer) {
+TEST(buffer_use, every_path_gives_the_bits_of_every_buffer_whatever_they_hold_at_the_start) {
   for (SamplerKind kind : {SamplerKind::RtkMala, SamplerKind::RtkMalaEs, SamplerKind::RtkUld, SamplerKind::RtkUla})
     for (WarmStart start : {WarmStart::Gaussian, WarmStart::Tweedie, WarmStart::Ddpm, WarmStart::Ddim})
       check_same_as_every_buffer<double>(plan_of(kind, start, false));

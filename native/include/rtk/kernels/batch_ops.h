@@ -83,13 +83,6 @@ void copy_to_host(ThreadPool& pool, const Real* from, size_t count, Real* to) {
   copy_values(pool, from, count, to);
 }
 
-// Zeroes count values (a Workspace's untouched buffers: the first write faults their pages in).
-template <class Real>
-void zero_fill(ThreadPool& pool, Real* values, size_t count) {
-  pool.parallel_for(count, [&](size_t begin, size_t end) { std::fill(values + begin, values + end, Real{}); },
-                    kCopyGrain);
-}
-
 // out = (a + b) / 2, value by value.
 template <class Real>
 void midpoint(ThreadPool& pool, const Real* a, const Real* b, size_t count, Real* out) {

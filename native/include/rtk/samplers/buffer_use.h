@@ -1,5 +1,5 @@
-// The Workspace buffers each CPU sampler path uses (BufferUse): a run allocates, faults in and
-// zeroes only those. bench/memory.js, n = 1,000,000, d = 10: RTK-MALA and DDPM on the built-in
+// The Workspace buffers each CPU sampler path uses (BufferUse): a run allocates and faults in
+// only those. bench/memory.js, n = 1,000,000, d = 10: RTK-MALA and DDPM on the built-in
 // mixture need 6 and 3 arrays of n·d values instead of 9. Tested against runs with every
 // buffer (buffer_use_test.cc), so a buffer a path needs but this table leaves out fails there.
 #pragma once

@@ -11,12 +11,12 @@
 
 namespace rtk {
 
-// sample with the Workspace buffers `use` (tests compare it with every buffer).
+// Runs the plan in the workspace w, whose buffers the sampler's path uses (buffer_use); the
+// values they hold on entry do not matter (workspace.h).
 template <class Real, class Exec>
-Stats sample_with_buffers(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunHooks& hooks,
-                          int nfe_budget, Real* out, const BufferUse& use) {
+Stats sample_in(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunHooks& hooks, int nfe_budget,
+                Workspace<Real, Exec>& w, Real* out) {
   RunContext<Real, Exec> ctx(plan, oracle, pool, hooks, nfe_budget);
-  Workspace<Real, Exec> w(pool, plan.n, plan.d, use);
   switch (plan.sampler) {
     case SamplerKind::RtkMala:
     case SamplerKind::RtkMalaEs:
@@ -39,6 +39,14 @@ Stats sample_with_buffers(const Plan& plan, ScoreOracle<Real>& oracle, Exec& poo
   }
   copy_to_host(pool, w.x.data(), ctx.values(), out);
   return ctx.stats;
+}
+
+// sample with the Workspace buffers `use` (tests compare it with every buffer).
+template <class Real, class Exec>
+Stats sample_with_buffers(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunHooks& hooks,
+                          int nfe_budget, Real* out, const BufferUse& use) {
+  Workspace<Real, Exec> w(plan.n, plan.d, use);
+  return sample_in(plan, oracle, pool, hooks, nfe_budget, w, out);
 }
 
 // Runs the plan with the oracle on the executor `pool` (a ThreadPool, or the GPU's CudaExec,

@@ -1,11 +1,8 @@
 // The buffers of one run, allocated once before the first step (no allocation in the loop),
 // in the memory of the executor the run uses (host vectors for a ThreadPool).
 #pragma once
-#include <initializer_list>
-#include <type_traits>
 #include <vector>
 
-#include "../kernels/batch_ops.h"
 #include "../kernels/tiled_layout.h"
 #include "../thread_pool.h"
 
@@ -31,10 +28,12 @@ struct Workspace {
   using Buffer = typename Exec::template Buffer<Real>;
   // The proposal buffers are sized for the tiled layout (a few padding rows more), because the
   // fused MALA step (inner_mala) keeps its tiled chain in them.
-  // On a ThreadPool the buffers are zeroed on the pool, each thread faulting in its own pages,
-  // rather than by the allocating thread alone (with the samples' copy, 2-3% of a 2-thread
-  // RTK-MALA run at n = 200,000). GPU buffers are not zeroed.
-  Workspace(Exec& exec, size_t n, int d, const BufferUse& use = BufferUse{})
+  // The buffers are not filled: every sampler path writes a value before it reads it (tested
+  // with buffers full of NaN and of huge values, buffer_use_test.cc), so the first write, on the
+  // pool's threads, faults in a new block's pages, and a block kept from an earlier run
+  // (block_cache.h) is not written twice. Zeroing them here took 0.8% of an RTK-MALA run at
+  // n = 20,000 (perf), and GPU buffers were never zeroed.
+  Workspace(size_t n, int d, const BufferUse& use = BufferUse{})
       : x(n * d),
         z(use.z ? n * d : 0),
         score(use.score ? n * d : 0),
@@ -46,12 +45,7 @@ struct Workspace {
         grad_g_prop(use.grad_g_prop ? tiled_size(n, d) : 0),
         g_prop(use.g_prop ? tiled_size(n, 1) : 0),
         aux(use.aux ? tiled_size(n, d) : 0),
-        aux_score(use.aux_score ? n * d : 0) {
-    if constexpr (std::is_same_v<Exec, ThreadPool>)
-      for (Buffer* b : {&x, &z, &score, &grad_g, &g, &energy, &z_prop, &score_prop, &grad_g_prop, &g_prop, &aux,
-                        &aux_score})
-        zero_fill(exec, b->data(), b->size());
-  }
+        aux_score(use.aux_score ? n * d : 0) {}
   Buffer x;            // the RTK anchor / the baseline's current state
   Buffer z;            // the inner chain's current state
   Buffer score;        // score at z (kept for the next Tweedie warm start)
