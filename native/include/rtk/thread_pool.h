@@ -59,6 +59,16 @@ std::vector<BlockSlot<T>>& block_slots(size_t blocks) {
   return slots;
 }
 
+// Tells the core that this thread is spinning (x86 pause, Arm yield): the other hyperthread or
+// core gets the shared resources, and the loop does not flood the memory system.
+inline void cpu_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 // One piece of a for_pieces job (ThreadPool::block_pieces): items [begin, end) of fixed block `block`.
 struct BlockPiece {
   size_t block;
@@ -120,7 +130,7 @@ class ThreadPool {
     while (!done()) {
       const unsigned long long g = generation_.load(std::memory_order_acquire);
       if (g == helped && !first) {
-        pause();
+        cpu_pause();
         continue;
       }
       first = false;
@@ -216,19 +226,11 @@ class ThreadPool {
   // much as a small batch's whole kernel. The condition variables remain the fallback.
   static constexpr int kSpins = 2000;
 
-  static void pause() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-  }
-
   template <class Ready>
   static bool spin_until(Ready ready) {
     for (int i = 0; i < kSpins; ++i) {
       if (ready()) return true;
-      pause();
+      cpu_pause();
     }
     return ready();
   }
