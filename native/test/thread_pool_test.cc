@@ -8,7 +8,6 @@
 #include <chrono>
 #include <stdexcept>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include "check.h"
@@ -43,23 +42,6 @@ TEST(thread_pool, parallel_for_visits_each_item_once) {
         if (n == 0) CHECK_EQ(calls.load(), 0);
       }
     }
-  }
-}
-
-TEST(thread_pool, for_blocks_are_fixed_whatever_the_thread_count) {
-  const size_t n = 10000, block = 1024;
-  std::vector<std::tuple<size_t, size_t, size_t>> expected;
-  for (size_t b = 0; b * block < n; ++b) expected.emplace_back(b, b * block, std::min(n, (b + 1) * block));
-  for (int threads : {1, 2, 3}) {
-    rtk::ThreadPool pool(threads);
-    std::vector<std::tuple<size_t, size_t, size_t>> seen(expected.size(), {0, 0, 0});
-    std::atomic<int> calls{0};
-    pool.for_blocks(n, block, [&](size_t b, size_t begin, size_t end) {
-      ++calls;
-      if (b < seen.size()) seen[b] = std::make_tuple(b, begin, end);
-    });
-    CHECK_EQ(calls.load(), static_cast<int>(expected.size()));
-    CHECK(seen == expected);
   }
 }
 
@@ -106,8 +88,8 @@ TEST(thread_pool, exceptions_reach_the_caller_and_the_pool_survives) {
                                            if (begin <= 2500 && 2500 < end) throw std::runtime_error("boom");
                                          },
                                          16));
-    CHECK_THROWS(std::logic_error, pool.for_blocks(5000, 100, [](size_t b, size_t, size_t) {
-      if (b == 7) throw std::logic_error("boom");
+    CHECK_THROWS(std::logic_error, pool.for_pieces(pool.block_pieces(5000, 100, 32), [](size_t, const rtk::BlockPiece& p) {
+      if (p.block == 7) throw std::logic_error("boom");
     }));
     std::atomic<size_t> total{0};
     pool.parallel_for(5000, [&](size_t begin, size_t end) { total += end - begin; }, 16);

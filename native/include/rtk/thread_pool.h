@@ -1,9 +1,9 @@
 // A small fixed pool that splits a batch of particles into contiguous ranges, each thread
 // taking the ranges of its own share of the batch first (the same share every job).
 // Results never depend on the number of threads: each particle's output is a function of
-// its own inputs and its own RNG stream, and reductions go through fixed-size blocks
-// (see for_blocks) summed in block order, or through their pieces where the threads share a
-// block (block_pieces, combined as whole blocks: piece_terms.h).
+// its own inputs and its own RNG stream, and reductions go through fixed-size blocks summed in
+// block order, through their pieces where the threads share a block (block_pieces, combined as
+// whole blocks: piece_terms.h).
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -38,7 +38,7 @@ class FunctionRef<R(Args...)> {
   R (*call_)(void*, Args...);
 };
 
-// One block's result in a for_blocks reduction, alone on its cache line: blocks that end on
+// One piece's result in a block_pieces reduction, alone on its cache line: pieces that end on
 // different threads then never write to the same line, whose ownership would otherwise pass
 // from core to core at every block (bench/kernels, fused MALA step, n = 20,000, 2 threads, with
 // the MH test's per-block sums so placed: 0.7-3.4% faster in three runs of 21 alternating
@@ -48,7 +48,7 @@ struct alignas(64) BlockSlot {
   T value{};
 };
 
-// The calling thread's slots for a for_blocks reduction over `blocks` blocks, reset to T{}: one
+// The calling thread's `blocks` slots for a block_pieces reduction (one a piece), reset to T{}: one
 // buffer per thread and result type, kept between calls (no allocation in a step loop once
 // grown). The pool's workers write into it through the returned reference. Each reduction has
 // its own result type, so two reductions never share a buffer.
@@ -164,24 +164,12 @@ class ThreadPool {
     run_chunks(chunks, [&](size_t c) { fn(c * chunk, std::min(n, (c + 1) * chunk)); });
   }
 
-  // Calls fn(block, begin, end) for fixed blocks of `block_size` items, whatever the thread
-  // count: per-block partial sums combined in block order give thread-independent results.
-  void for_blocks(size_t n, size_t block_size, FunctionRef<void(size_t, size_t, size_t)> fn) {
-    const size_t blocks = (n + block_size - 1) / block_size;
-    if (blocks == 0) return;
-    auto one = [&](size_t b) { fn(b, b * block_size, std::min(n, (b + 1) * block_size)); };
-    if (count_ == 1 || blocks == 1) {
-      for (size_t b = 0; b < blocks; ++b) one(b);
-      return;
-    }
-    run_chunks(blocks, one);
-  }
-
-  // for_blocks' fixed blocks of [0, n), also cut where the threads' shares meet (item
-  // n * k / size() for thread k, rounded to a multiple of `align`), for for_pieces: the pieces in
-  // item order and the first piece of each share (the calling thread's lists, kept until its next
-  // call). The shares then differ by less than `align` items, where for_blocks' differ by up to a
-  // block (at n = 20,000 in blocks of 1,024 on 2 threads: 10,240 rows against 9,760). A
+  // The fixed blocks of `block_size` items of [0, n), whatever the thread count, also cut where
+  // the threads' shares meet (item n * k / size() for thread k, rounded to a multiple of `align`),
+  // for for_pieces: the pieces in item order and the first piece of each share (the calling
+  // thread's lists, kept until its next call). The shares then differ by less than `align` items,
+  // where whole blocks' differ by up to a block (at n = 20,000 in blocks of 1,024 on 2 threads:
+  // 10,240 rows against 9,760). A
   // reduction stays independent of the thread count by combining each block's pieces as that
   // block's one result would be.
   struct Pieces {
