@@ -41,14 +41,6 @@ Stats sample_in(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const R
   return ctx.stats;
 }
 
-// sample with the Workspace buffers `use` (tests compare it with every buffer).
-template <class Real, class Exec>
-Stats sample_with_buffers(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunHooks& hooks,
-                          int nfe_budget, Real* out, const BufferUse& use) {
-  Workspace<Real, Exec> w(plan.n, plan.d, use);
-  return sample_in(plan, oracle, pool, hooks, nfe_budget, w, out);
-}
-
 // Runs the plan with the oracle on the executor `pool` (a ThreadPool, or the GPU's CudaExec,
 // whose oracle then evaluates device memory); writes n*d samples into host memory `out`. On the
 // CPU only the buffers the sampler's path uses are allocated (buffer_use); the GPU keeps all.
@@ -57,7 +49,8 @@ Stats sample(const Plan& plan, ScoreOracle<Real>& oracle, Exec& pool, const RunH
              Real* out) {
   BufferUse use;
   if constexpr (std::is_same_v<Exec, ThreadPool>) use = buffer_use(plan, oracle.built_in_mixture() != nullptr);
-  return sample_with_buffers(plan, oracle, pool, hooks, nfe_budget, out, use);
+  Workspace<Real, Exec> w(plan.n, plan.d, use);
+  return sample_in(plan, oracle, pool, hooks, nfe_budget, w, out);
 }
 
 }  // namespace rtk
