@@ -1,8 +1,9 @@
 // BlockCache (block_cache.h) and UninitializedAllocator (uninitialized_allocator.h): a block
 // given back is handed out again for exactly its size, the cache never holds more than kMaxBytes
-// (the oldest blocks go first; a larger block is not kept), and run buffers of a megabyte or more
+// (the oldest blocks go first; a larger block is not kept), and run buffers of 64 KiB or more
 // reuse the blocks of the buffers freed before them, while small ones bypass the cache. New
-// blocks start on a 2 MiB page boundary (huge pages where the system has them).
+// blocks of a megabyte or more start on a 2 MiB page boundary (huge pages where the system has
+// them), smaller ones on a cache line.
 #include "rtk/block_cache.h"
 
 #include <cstdint>
@@ -46,6 +47,20 @@ TEST(block_cache, new_blocks_start_on_a_huge_page_boundary) {
   cache.clear();
 }
 
+TEST(block_cache, blocks_below_a_megabyte_are_kept_too_on_cache_lines) {
+  rtk::BlockCache cache;
+  for (size_t bytes : {rtk::BlockCache::kMinBytes, size_t{160000}, rtk::BlockCache::kHugePageMinBytes - 8}) {
+    void* p = cache.take(bytes);
+    CHECK_EQ(reinterpret_cast<std::uintptr_t>(p) % rtk::BlockCache::kLineBytes, std::uintptr_t{0});
+    std::memset(p, 1, bytes);
+    cache.give(p, bytes);
+    CHECK_EQ(cache.held(), bytes);
+    CHECK(cache.take(bytes) == p);  // kept, and handed out again for its size
+    cache.give(p, bytes);
+    cache.clear();
+  }
+}
+
 TEST(block_cache, holds_at_most_its_limit_dropping_the_oldest) {
   rtk::BlockCache cache;
   const size_t block = 24 * kMiB;  // three of them exceed the 64 MiB limit
@@ -75,21 +90,24 @@ TEST(block_cache, run_buffers_reuse_freed_blocks_and_small_ones_bypass_it) {
   using Buffer = std::vector<double, rtk::UninitializedAllocator<double>>;
   rtk::BlockCache& cache = rtk::BlockCache::process();
   cache.clear();
-  const size_t n = 200000;  // 1.6 MB
-  const double* before;
+  const size_t n = 200000, mid = 20000;  // 1.6 MB and 160 kB
+  const double *before, *mid_before;
   {
-    Buffer big(n);
+    Buffer big(n), middle(mid);
     before = big.data();
+    mid_before = middle.data();
     big[n - 1] = 1.0;
+    middle[mid - 1] = 1.0;
   }
-  CHECK_EQ(cache.held(), n * sizeof(double));
+  CHECK_EQ(cache.held(), (n + mid) * sizeof(double));
   {
-    Buffer big(n);
+    Buffer big(n), middle(mid);
     CHECK(big.data() == before);
+    CHECK(middle.data() == mid_before);
     CHECK_EQ(cache.held(), size_t{0});
     Buffer small(1000);
     small[999] = 2.0;
   }
-  CHECK_EQ(cache.held(), n * sizeof(double));  // the small buffer went back to the heap
+  CHECK_EQ(cache.held(), (n + mid) * sizeof(double));  // the small buffer went back to the heap
   cache.clear();
 }

@@ -6,13 +6,20 @@
 // to keep a new block within kMaxBytes the oldest ones are freed, and a block larger than
 // kMaxBytes is freed at once (so runs with huge buffers keep nothing). Thread-safe.
 //
-// New blocks are asked for on 2 MiB pages (transparent huge pages, where Linux has them): a
-// block that is not in the cache (the samples handed to JS, every buffer of a run of a new size)
-// is then faulted in one 2 MiB page at a time instead of 4 KiB at a time. On virtual machines a
-// fault is costly: 9.2 us per 4 KiB page on this project's VMs, so the 1.6 MB of samples of a run
-// at n = 20,000, d = 10 took 3.6 ms to fault in, against 0.07 ms on 2 MiB pages (measured
-// apart); that was 6% of the run's time. A block takes whole 2 MiB pages, so each may hold up to
-// 2 MiB more than asked for.
+// Blocks below a megabyte are kept too: the heap gives them back to the system when a run frees
+// them (glibc trims the top of its heap, or unmaps a chunk above its mmap threshold), and the next
+// run faulted them in again: 650 page faults per RTK-MALA run of 16 NFE at n = 13,000 (its
+// buffers of n * d doubles just under a megabyte, 10.1 ms a run, against 7.6 ms at n = 14,000,
+// where they were kept), 87 at n = 2,000.
+//
+// New blocks of kHugePageMinBytes or more are asked for on 2 MiB pages (transparent huge pages,
+// where Linux has them): a block that is not in the cache (the samples handed to JS, every buffer
+// of a run of a new size) is then faulted in one 2 MiB page at a time instead of 4 KiB at a time.
+// On virtual machines a fault is costly: 9.2 us per 4 KiB page on this project's VMs, so the
+// 1.6 MB of samples of a run at n = 20,000, d = 10 took 3.6 ms to fault in, against 0.07 ms on
+// 2 MiB pages (measured apart); that was 6% of the run's time. Such a block takes whole 2 MiB
+// pages, so each may hold up to 2 MiB more than asked for; smaller blocks start on a cache line
+// (kLineBytes) and hold what they were asked for.
 #pragma once
 #include <cstddef>
 #include <mutex>
@@ -27,7 +34,8 @@ namespace rtk {
 
 class BlockCache {
  public:
-  static constexpr size_t kMinBytes = size_t{1} << 20;
+  static constexpr size_t kMinBytes = size_t{64} << 10;
+  static constexpr size_t kHugePageMinBytes = size_t{1} << 20;
   static constexpr size_t kMaxBytes = size_t{64} << 20;
 
   // The process's cache. Never destroyed, so that buffers freed during exit still find it.
@@ -54,15 +62,15 @@ class BlockCache {
   // Keeps the block p of `bytes` (from take) for a later take, or frees it.
   void give(void* p, size_t bytes) {
     if (bytes > kMaxBytes) {
-      delete_block(p);
+      delete_block(p, bytes);
       return;
     }
-    std::vector<void*> freed;
+    std::vector<Block> freed;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       size_t oldest = 0;
       while (held_ + bytes > kMaxBytes) {
-        freed.push_back(blocks_[oldest].data);
+        freed.push_back(blocks_[oldest]);
         held_ -= blocks_[oldest].bytes;
         ++oldest;
       }
@@ -70,7 +78,7 @@ class BlockCache {
       blocks_.push_back(Block{p, bytes});
       held_ += bytes;
     }
-    for (void* q : freed) delete_block(q);
+    for (const Block& b : freed) delete_block(b.data, b.bytes);
   }
 
   // Bytes kept now.
@@ -87,17 +95,20 @@ class BlockCache {
       blocks.swap(blocks_);
       held_ = 0;
     }
-    for (const Block& b : blocks) delete_block(b.data);
+    for (const Block& b : blocks) delete_block(b.data, b.bytes);
   }
 
-  // The page size of the blocks (their alignment, and their size is a multiple of it).
+  // The page size of the blocks of kHugePageMinBytes or more (their alignment, and their size is
+  // a multiple of it), and the alignment of the smaller ones.
   static constexpr size_t kPageBytes = size_t{2} << 20;
+  static constexpr size_t kLineBytes = 64;
 
  private:
-  // A block of at least `bytes`, in whole kPageBytes pages, asked to be backed by huge pages
-  // (MADV_HUGEPAGE: needed where transparent huge pages are set to "madvise"; a hint only, so
-  // its failure is not an error).
+  // A block of at least `bytes`: from kHugePageMinBytes on, in whole kPageBytes pages asked to be
+  // backed by huge pages (MADV_HUGEPAGE: needed where transparent huge pages are set to
+  // "madvise"; a hint only, so its failure is not an error).
   static void* new_block(size_t bytes) {
+    if (bytes < kHugePageMinBytes) return ::operator new(bytes, std::align_val_t{kLineBytes});
     if (bytes > static_cast<size_t>(-1) - kPageBytes) throw std::bad_array_new_length();
     const size_t whole = (bytes + kPageBytes - 1) / kPageBytes * kPageBytes;
     void* p = ::operator new(whole, std::align_val_t{kPageBytes});
@@ -107,7 +118,9 @@ class BlockCache {
     return p;
   }
 
-  static void delete_block(void* p) { ::operator delete(p, std::align_val_t{kPageBytes}); }
+  static void delete_block(void* p, size_t bytes) {
+    ::operator delete(p, std::align_val_t{bytes >= kHugePageMinBytes ? kPageBytes : kLineBytes});
+  }
 
   struct Block {
     void* data;

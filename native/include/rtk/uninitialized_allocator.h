@@ -1,15 +1,16 @@
 // An allocator whose value-less construction leaves arithmetic values uninitialised: a
 // std::vector<double, UninitializedAllocator<double>>(n) reserves its pages without touching
 // them, so that whoever writes first (the pool's threads, each its own range) takes the page
-// faults and the zeroing, instead of the one thread that allocates. Blocks of a megabyte or more
-// come from and go back to the process's BlockCache, so that the next run of the same size finds
-// its pages already mapped. Every block starts on a cache line (kLineBytes): the kernels load and
-// store whole 64-byte vectors (a tile's coordinate, lanes.h), and one that straddles two lines
-// costs two accesses. The heap alone aligns to 16 bytes: the fused MALA step on such arrays took
-// 4-6% longer (bench/kernels, n = 20,000). Small blocks are aligned by hand (line_aligned): the
-// heap's own aligned allocation (operator new with std::align_val_t) mapped and unmapped blocks of
-// glibc's mmap size afresh on every run, 200 more page faults in an RTK-MALA run at n = 2,000
-// (measured: 1.5x its time).
+// faults and the zeroing, instead of the one thread that allocates. Blocks of 64 KiB or more
+// (BlockCache::kMinBytes) come from and go back to the process's BlockCache, so that the next run
+// of the same size finds its pages already mapped. Every block starts on a cache line
+// (kLineBytes): the kernels load and store whole 64-byte vectors (a tile's coordinate, lanes.h),
+// and one that straddles two lines costs two accesses. The heap alone aligns to 16 bytes: the
+// fused MALA step on such arrays took 4-6% longer (bench/kernels, n = 20,000). Smaller blocks are
+// aligned by hand (line_aligned), which keeps them in the heap's ordinary chunks: its own aligned
+// allocation (operator new with std::align_val_t) mapped and unmapped blocks of glibc's mmap size
+// afresh on every run (200 more page faults in an RTK-MALA run at n = 2,000, measured before the
+// cache kept blocks of that size).
 #pragma once
 #include <cstddef>
 #include <cstdint>
