@@ -9,9 +9,12 @@ export const RTK_SAMPLERS: readonly SamplerName[] = ['rtk-mala', 'rtk-mala-es', 
 export type GridKind = 'uniform' | 'geometric';
 export type WarmStart = 'gaussian' | 'tweedie' | 'ddpm' | 'ddim';
 
-/** A batched score: write grad log p_t(x_i) into out (n*d, row-major); a returned Promise is awaited. */
+/** A batched score: write grad log p_t(x_i) into out (n*d, row-major); a returned Promise is awaited.
+ * x and out are the library's arrays, reused from call to call and from one run to the next of the
+ * same shape: copy what you need to keep beyond the call. */
 export type ScoreFunction = (x: Real, t: number, out: Real) => unknown;
-/** A batched energy: write -log p_t(x_i) (any additive constant) into out (length n). */
+/** A batched energy: write -log p_t(x_i) (any additive constant) into out (length n); x and out are
+ * reused like the score's. */
 export type EnergyFunction = (x: Real, t: number, out: Real) => unknown;
 
 /** Where a run is (segment, step, NFE spent of the budget) and the time since it started. */

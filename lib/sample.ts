@@ -19,6 +19,7 @@ import {
   WarmStart,
 } from './options';
 import { PlanInput, ResolvedPlan, resolvePlan } from './plan';
+import { releaseScoreBuffers, takeScoreBuffers } from './score-buffers';
 import { finiteNumber, integer, knownKeys, nonNegativeNumber, oneOf, plainObject, positiveNumber } from './validate';
 
 interface Validated {
@@ -233,31 +234,35 @@ function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
 function* jsScoreLoop(v: Validated, started: number): Generator<PromiseLike<unknown>, NativeResult, unknown> {
   const { plan } = v.resolved;
   const values = plan.particles * plan.dim;
-  const make = (n: number): Real => (v.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
-  const x = make(values), scoreOut = make(values);
-  const energyOut = v.energy ? make(plan.particles) : null;
-  const run = new addon.JsScoreRun(plan, v.input.nfe, x, scoreOut, energyOut);
-  const report = progressReporter(v, started, () => run.progress());
+  // The arrays the user's functions get, kept for the next run of this shape (score-buffers.ts).
+  const buffers = takeScoreBuffers(v.dtype, values, v.energy ? plan.particles : 0);
+  const { x, score: scoreOut, energy: energyOut } = buffers;
   try {
-    for (;;) {
-      if (v.signal?.aborted) throw abortError(v.signal);
-      const kind = run.next();
-      if (kind === 2) break;
-      const scored = v.score!(x, run.t, scoreOut);
-      if (isPromiseLike(scored)) yield scored;
-      if (kind === 1) {
-        // The same request asks for the energy: at the points as sent, whatever the score did to x.
-        run.refreshX();
-        const energized = v.energy!(x, run.t, energyOut!);
-        if (isPromiseLike(energized)) yield energized;
+    const run = new addon.JsScoreRun(plan, v.input.nfe, x, scoreOut, energyOut);
+    const report = progressReporter(v, started, () => run.progress());
+    try {
+      for (;;) {
+        if (v.signal?.aborted) throw abortError(v.signal);
+        const kind = run.next();
+        if (kind === 2) break;
+        const scored = v.score!(x, run.t, scoreOut);
+        if (isPromiseLike(scored)) yield scored;
+        if (kind === 1) {
+          // The same request asks for the energy: at the points as sent, whatever the score did to x.
+          run.refreshX();
+          const energized = v.energy!(x, run.t, energyOut!);
+          if (isPromiseLike(energized)) yield energized;
+        }
+        run.provide();
+        report();
       }
-      run.provide();
-      report();
+      report(true);
+      return run.result(v.out);
+    } finally {
+      run.close();
     }
-    report(true);
-    return run.result(v.out);
   } finally {
-    run.close();
+    releaseScoreBuffers(buffers);
   }
 }
 

@@ -2,8 +2,8 @@
 // given back is handed out again for exactly its size, the cache never holds more than kMaxBytes
 // (the oldest blocks go first; a larger block is not kept), and run buffers of 64 KiB or more
 // reuse the blocks of the buffers freed before them, while small ones bypass the cache. New
-// blocks of a megabyte or more start on a 2 MiB page boundary (huge pages where the system has
-// them), smaller ones on a cache line.
+// blocks of a megabyte or more lie on 2 MiB pages (huge pages where the system has them), smaller
+// ones on 4 KiB pages, each starting half a 4 KiB page into its first page.
 #include "rtk/block_cache.h"
 
 #include <cstdint>
@@ -36,22 +36,22 @@ TEST(block_cache, a_given_block_comes_back_for_its_size_only) {
   CHECK_EQ(cache.held(), size_t{0});
 }
 
-TEST(block_cache, new_blocks_start_on_a_huge_page_boundary) {
+TEST(block_cache, new_blocks_start_half_a_small_page_past_a_huge_page_boundary) {
   rtk::BlockCache cache;
-  for (size_t bytes : {kMiB, 2 * kMiB, 3 * kMiB + 8}) {
+  for (size_t bytes : {kMiB, 2 * kMiB, 3 * kMiB + 8, 4 * kMiB - rtk::BlockCache::kPageOffsetBytes / 2}) {
     void* p = cache.take(bytes);
-    CHECK_EQ(reinterpret_cast<std::uintptr_t>(p) % rtk::BlockCache::kPageBytes, std::uintptr_t{0});
+    CHECK_EQ(reinterpret_cast<std::uintptr_t>(p) % rtk::BlockCache::kPageBytes, rtk::BlockCache::kPageOffsetBytes);
     std::memset(p, 1, bytes);  // the whole size asked for is usable
     cache.give(p, bytes);
   }
   cache.clear();
 }
 
-TEST(block_cache, blocks_below_a_megabyte_are_kept_too_on_cache_lines) {
+TEST(block_cache, blocks_below_a_megabyte_are_kept_too_half_a_page_in) {
   rtk::BlockCache cache;
   for (size_t bytes : {rtk::BlockCache::kMinBytes, size_t{160000}, rtk::BlockCache::kHugePageMinBytes - 8}) {
     void* p = cache.take(bytes);
-    CHECK_EQ(reinterpret_cast<std::uintptr_t>(p) % rtk::BlockCache::kLineBytes, std::uintptr_t{0});
+    CHECK_EQ(reinterpret_cast<std::uintptr_t>(p) % rtk::BlockCache::kSmallPageBytes, rtk::BlockCache::kPageOffsetBytes);
     std::memset(p, 1, bytes);
     cache.give(p, bytes);
     CHECK_EQ(cache.held(), bytes);
