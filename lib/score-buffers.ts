@@ -19,13 +19,16 @@ export const MAX_KEPT_BYTES = 64 * 2 ** 20;
 let kept: ScoreBuffers | null = null;
 
 /** A set for a run of `values` = n * d values and, when `energyValues` > 0, n energies: the kept set
- * when it has that shape (it is then no longer kept), else a new one. */
+ * when it has that shape (it is then no longer kept), else a new one. The lengths are checked
+ * every time: a user's function may have transferred an array (detaching it) during or after
+ * its run. */
 export function takeScoreBuffers(dtype: 'float64' | 'float32', values: number, energyValues: number): ScoreBuffers {
   const k = kept;
   if (
     k !== null &&
     k.dtype === dtype &&
     k.x.length === values &&
+    k.score.length === values &&
     (energyValues > 0 ? k.energy !== null && k.energy.length === energyValues : k.energy === null)
   ) {
     kept = null;

@@ -25,6 +25,18 @@ describe('takeScoreBuffers / releaseScoreBuffers', () => {
     expect(f.energy).toBeNull();
   });
 
+  test('a set whose arrays were transferred away (detached) is not handed out again', () => {
+    for (const which of ['x', 'score', 'energy'] as const) {
+      const b = takeScoreBuffers('float64', 30, 10);
+      releaseScoreBuffers(b);
+      const buffer = b[which]!.buffer as ArrayBuffer;
+      structuredClone(buffer, { transfer: [buffer] });
+      const next = takeScoreBuffers('float64', 30, 10);
+      expect(next).not.toBe(b);
+      expect([next.x.length, next.score.length, next.energy?.length]).toEqual([30, 30, 10]);
+    }
+  });
+
   test('a set larger than the limit is not kept', () => {
     const values = MAX_KEPT_BYTES / 16 + 1; // x and the score: just over the limit
     const big = takeScoreBuffers('float64', values, 0);
