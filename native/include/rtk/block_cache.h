@@ -18,9 +18,9 @@
 // On virtual machines a fault is costly: 9.2 us per 4 KiB page on this project's VMs, so the
 // 1.6 MB of samples of a run at n = 20,000, d = 10 took 3.6 ms to fault in, against 0.07 ms on
 // 2 MiB pages (measured apart); that was 6% of the run's time. Such a block takes whole 2 MiB
-// pages, so each may hold up to 2 MiB more than asked for (and the 2 KiB it starts in, below: a block
-// of a whole number of 2 MiB pages takes one more); smaller blocks take whole 4 KiB pages.
-// Every block starts half a page into its first page (kPageOffsetBytes), on a cache line.
+// pages, so each may hold up to 2 MiB more than asked for, and the 2 KiB it starts in (a block of
+// a whole number of 2 MiB pages takes one more); smaller blocks take whole 4 KiB pages. Every
+// block starts half a small page into its first page (kPageOffsetBytes), on a cache line.
 #pragma once
 #include <cstddef>
 #include <mutex>
