@@ -169,9 +169,8 @@ class ThreadPool {
   // for for_pieces: the pieces in item order and the first piece of each share (the calling
   // thread's lists, kept until its next call). The shares then differ by less than `align` items,
   // where whole blocks' differ by up to a block (at n = 20,000 in blocks of 1,024 on 2 threads:
-  // 10,240 rows against 9,760). A
-  // reduction stays independent of the thread count by combining each block's pieces as that
-  // block's one result would be.
+  // 10,240 rows against 9,760). A reduction stays independent of the thread count by combining
+  // each block's pieces as that block's one result would be.
   struct Pieces {
     std::vector<BlockPiece> pieces;
     std::vector<size_t> share_starts;  // size() + 1 entries, the last the number of pieces
