@@ -260,12 +260,6 @@ describe('fuzz: kernel entry points', () => {
           if (omit[i] && specs[i].seed % 4 === 0) return; // omitted in 1 case in 8
           arrays[name] = build(specs[i], name === 'g' || name === 'gProp' ? s.n : s.n * s.d, s.dtype);
         });
-        // KNOWN CRASH (test below): a score-only energyDelta with `g` but no `gProp` segfaults.
-        const delta = p && typeof p === 'object' ? (p as { energyDelta?: unknown }).energyDelta : undefined;
-        if ((delta === 'trapezoid' || delta === 'simpson') && arrays.g != null && arrays.gProp == null) {
-          record('malaAccept', 'skipped: g without gProp, score-only (known crash)');
-          return;
-        }
         const r = attempt('malaAccept', () => native.malaAccept(p as never, arrays as never, s.options as never));
         if (r.ok) {
           expect(Object.prototype.toString.call(r.value.accepted)).toBe('[object Uint8Array]');
@@ -481,11 +475,6 @@ describe('fuzz: JsScoreRun protocol', () => {
         const x = build(c.x, n * d, c.dtype);
         const score = build(c.score, n * d, c.dtype);
         const energy = c.energy === null ? null : build(c.energy, n, c.dtype);
-        // KNOWN CRASH (test below): 'rtk-mala' without an energy buffer aborts the process.
-        if (plan && typeof plan === 'object' && (plan as { sampler?: unknown }).sampler === 'rtk-mala' && energy === null) {
-          record('JsScoreRun()', 'skipped: rtk-mala without energy buffer (known crash)');
-          return;
-        }
         const made = attempt('JsScoreRun()', () => new native.JsScoreRun(plan as never, c.nfe as number, x as Real, score as Real, energy as Real | null));
         if (!made.ok) return;
         const run = made.value;
@@ -668,10 +657,10 @@ describe('after all of the above', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Crashes found by hand from the code (they kill the process, so each runs in a child process
+// Crashes found by hand from the code, since fixed (they killed the process, so each runs in a child process
 // with `ulimit -v`, where the huge allocation fails at once instead of waking the OOM killer).
 describe('isolated: crashes', () => {
-  // BUG: native/addon/js_run.cc: JsScoreRun accepts plan.sampler 'rtk-mala' with a null energy
+  // Fixed, kept as a regression test: native/addon/js_run.cc: JsScoreRun accepts plan.sampler 'rtk-mala' with a null energy
   // buffer (has_energy_ = false), but run_rtk always evaluates the energy for 'rtk-mala'
   // (exact_energy depends on the sampler only) and JsOracle::evaluate forwards the request; at
   // that request JsScoreRun::Next -> copy_request_to_js reads energy_ref_, a never-assigned
@@ -697,7 +686,7 @@ describe('isolated: crashes', () => {
 });
 
 describe('isolated: crashes (2)', () => {
-  // BUG: native/addon/kernels_binding.cc mala_accept_typed reads arrays.g whenever it is given
+  // Fixed, kept as a regression test: native/addon/kernels_binding.cc mala_accept_typed reads arrays.g whenever it is given
   // (arr("g", n, exact) returns its pointer even when not needed) but arrays.gProp only when
   // exact, so with energyDelta 'trapezoid' or 'simpson', a `g` and no `gProp`, MalaArrays has
   // g != null and g_prop == null; mala_accept_particle (native/include/rtk/kernels/mala.h) then
@@ -721,7 +710,7 @@ describe('isolated: crashes (2)', () => {
 });
 
 describe('isolated: huge but valid sizes', () => {
-  // BUG: native/addon (all bindings): C++ exceptions other than Napi::Error escape N-API
+  // Fixed, kept as a regression test: native/addon (all bindings): C++ exceptions other than Napi::Error escape N-API
   // callbacks. binding.gyp / CMakeLists.txt define NAPI_CPP_EXCEPTIONS but not
   // NODE_ADDON_API_CPP_EXCEPTIONS_ALL, so node-addon-api only converts Napi::Error; a
   // std::bad_alloc thrown by MixtureBinding::MarginalBinMasses (marginal_bin_masses allocates
@@ -739,7 +728,7 @@ describe('isolated: huge but valid sizes', () => {
     expect(r.stdout).toMatch(/CAUGHT (RangeError|Error)/);
   });
 
-  // BUG: native/addon/convert.cc number_list() allocates std::vector<double>(a.Length()) before
+  // Fixed, kept as a regression test: native/addon/convert.cc number_list() allocates std::vector<double>(a.Length()) before
   // reading any element, so a sparse Array of length 2^32 - 1 as plan.times (sampleNative,
   // JsScoreRun) asks for 34 GB; the std::bad_alloc escapes N-API (see above) and aborts Node
   // (without a memory limit: the OOM killer instead). Only reachable through the addon itself:
@@ -757,7 +746,7 @@ describe('isolated: huge but valid sizes', () => {
     expect(r.stdout).toMatch(/CAUGHT/);
   });
 
-  // BUG: lib/sample.ts validate() caps particles * dim at 2^31 values but not by memory: a run
+  // Fixed, kept as a regression test: lib/sample.ts validate() caps particles * dim at 2^31 values but not by memory: a run
   // needs about a dozen n*d buffers (8 bytes each in float64), so { dim: 1, particles: 2^31 }
   // (JS score) or { target: <3-D mixture>, particles: 3e8 } (native) pass validation and
   // allocate ~200 GB; with Linux overcommit the process is killed by the OOM killer (seen while
