@@ -16,6 +16,8 @@
 // Options: --n N  --reps R  --threads 1,2  --real double,float  --filter SUBSTRING
 //          --min-ms MS  --json FILE  --no-memcpy (skips the bandwidth and peak)
 //          --flops "ROW=FLOPS;ROW=FLOPS" (flops per particle of the named rows)
+//          --peak-only (only the compute peak of each --threads count, as one line of JSON:
+//          bench/throughput.js measures its whole runs' fraction of the floor with it)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -69,6 +71,7 @@ struct Options {
   std::string json;
   double min_ms = 50.0;
   bool memcpy_bench = true;
+  bool peak_only = false;
   std::vector<std::pair<std::string, double>> flops;  // row name, flops per particle
 };
 
@@ -120,10 +123,12 @@ Options parse(int argc, char** argv) {
     else if (a == "--min-ms") o.min_ms = std::atof(value().c_str());
     else if (a == "--no-memcpy") o.memcpy_bench = false;
     else if (a == "--flops") o.flops = parse_flops(value());
+    else if (a == "--peak-only") o.peak_only = true;
     else if (a == "--help" || a == "-h") {
       std::printf(
           "usage: kernels [--n N] [--reps R] [--threads 1,2] [--real double,float] [--filter SUBSTRING]\n"
-          "               [--min-ms MS] [--json FILE] [--no-memcpy] [--flops \"ROW=FLOPS;ROW=FLOPS\"]\n");
+          "               [--min-ms MS] [--json FILE] [--no-memcpy] [--flops \"ROW=FLOPS;ROW=FLOPS\"]\n"
+          "               [--peak-only]\n");
       std::exit(0);
     } else throw std::invalid_argument("unknown option " + a);
   }
@@ -528,6 +533,16 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kernels: %s\n", e.what());
     return 2;
+  }
+  if (opt.peak_only) {
+    // {"peak_add_mul_flops_by_threads": {"1": ..., "2": ...}}: double flops per second.
+    std::printf("{\"peak_add_mul_flops_by_threads\": {");
+    for (size_t i = 0; i < opt.threads.size(); ++i) {
+      rtk::ThreadPool pool(opt.threads[i]);
+      std::printf("%s\"%d\": %.6e", i ? ", " : "", opt.threads[i], measure_peak_flops(pool, opt.reps));
+    }
+    std::printf("}}\n");
+    return 0;
   }
   const auto start = Clock::now();
   const rtk::GaussianMixture target = rtk::paper_target();

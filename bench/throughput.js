@@ -9,11 +9,12 @@
 // The peers (bench/peers/rtk_numpy.py, rtk_torch.py) run as child processes with the same n,
 // NFE, schedule, warm start and step-size rule, and report the marginal accuracy of their
 // samples as a correctness check. The machine's memory copy bandwidth is measured in the same
-// run. Prints tables; writes bench/out/throughput.json.
+// run, and the compute peak beside the thread-scaling rows, whose whole runs are then given as a
+// fraction of the compute floor. Prints tables; writes bench/out/throughput.json.
 //
 //   node bench/throughput.js [--quick] [--n 2000,20000,200000] [--threads 1,2] [--reps R]
 //                            [--samplers rtk-mala,ddpm] [--no-numpy] [--no-torch] [--no-install]
-//                            [--scaling-pairs P] [--out FILE]
+//                            [--scaling-pairs P] [--no-floor] [--out FILE]
 //
 // Thread scaling is measured apart from the main table, side by side: the main table's cells
 // for 1 and 2 threads are minutes apart (the peers run between them) on a shared machine, so
@@ -31,7 +32,7 @@ const { makeFail, parseBenchArgs } = require('./lib/args');
 
 const USAGE = `usage: node bench/throughput.js [--quick] [--n LIST] [--threads LIST] [--reps R]
                                [--samplers LIST] [--no-numpy] [--no-torch] [--no-install]
-                               [--scaling-pairs P] [--out FILE]
+                               [--scaling-pairs P] [--no-floor] [--out FILE]
   --quick          n {2000, 20000}, 2 threads only, 3 repetitions (a couple of minutes)
   --n LIST         particle counts (default 2000,20000,200000)
   --threads LIST   thread counts (default 1,2)
@@ -42,6 +43,8 @@ const USAGE = `usage: node bench/throughput.js [--quick] [--n LIST] [--threads L
   --no-install     do not apt-get install python3-torch when torch is missing
   --scaling-pairs P  rounds of the side-by-side thread-scaling table (each runs every thread
                    count once, in turn; default 7, 3 with --quick; 0 leaves the table out)
+  --no-floor       leave out the compute peak (bench/kernels.js --peak-only, which builds
+                   bench/kernels.cc with g++ when needed) and the scaling rows' fraction of the floor
   --out FILE       JSON output (default bench/out/throughput.json)`;
 const fail = makeFail('throughput', USAGE);
 
@@ -65,13 +68,13 @@ function parseArgs(argv) {
   const { values, ints } = parseBenchArgs(
     argv,
     { quick: flag, n: str, threads: str, reps: str, samplers: str, 'no-numpy': flag, 'no-torch': flag,
-      'no-install': flag, 'scaling-pairs': str, out: str },
+      'no-install': flag, 'scaling-pairs': str, 'no-floor': flag, out: str },
     USAGE,
     fail,
   );
   const a = { quick: values.quick ?? false, n: ints('n', 1) ?? null, threads: ints('threads', 1) ?? null,
     reps: ints('reps', 1)?.[0] ?? null, scalingPairs: ints('scaling-pairs', 0)?.[0] ?? null, samplers: ['rtk-mala', 'ddpm'], numpy: !values['no-numpy'],
-    torch: !values['no-torch'], install: !values['no-install'], out: values.out ?? 'bench/out/throughput.json' };
+    torch: !values['no-torch'], install: !values['no-install'], floor: !values['no-floor'], out: values.out ?? 'bench/out/throughput.json' };
   if (values.samplers !== undefined) {
     a.samplers = values.samplers.split(',').map((s) => s.trim());
     for (const s of a.samplers) if (s !== 'rtk-mala' && s !== 'ddpm') fail(`--samplers: rtk-mala or ddpm, got ${s}`);
@@ -257,14 +260,48 @@ async function runOurs(kind, sampler, n, threads, reps, target) {
   return out;
 }
 
+// ---- compute floor ---------------------------------------------------------------------------
+
+// Flops per particle·NFE of each sampler's fused step, as bench/op-mix counts them (executed 8-lane
+// floating-point vector operations per tile of 8 particles): from bench/out/op-mix.json when
+// `node bench/op-mix.js --json bench/out/op-mix.json` has written it, else the counts of commit
+// 39f2542 (bench/README.md, "What the core actually executes").
+const STEP_KERNELS = { 'rtk-mala': ['fused MALA step', 2185], ddpm: ['fused DDPM step', 1906] };
+
+function stepFlops() {
+  const file = path.join(__dirname, 'out', 'op-mix.json');
+  const counted = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
+  const flops = {};
+  let fromFile = 0;
+  for (const [sampler, [kernel, fallback]] of Object.entries(STEP_KERNELS)) {
+    const row = Array.isArray(counted) ? counted.find((r) => r.kernel === kernel && r.flopsPerParticle > 0) : undefined;
+    flops[sampler] = row ? row.flopsPerParticle : fallback;
+    if (row) fromFile++;
+  }
+  const source = fromFile === Object.keys(STEP_KERNELS).length ? path.relative(process.cwd(), file)
+    : 'the counts of commit 39f2542 (node bench/op-mix.js --json bench/out/op-mix.json recounts them)';
+  return { flops, source };
+}
+
+// The compute peak of each of `threadCounts` in double flops per second (bench/kernels.js
+// --peak-only: independent 512-bit vector adds and multiplies on all the threads at once, no
+// FMA, the best of 5 repetitions), keyed by thread count; or { error }.
+function computePeaks(threadCounts) {
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'kernels.js'), '--peak-only', '--threads', threadCounts.join(','), '--reps', '5'],
+    { encoding: 'utf8' });
+  if (r.status !== 0) return { error: `bench/kernels.js --peak-only failed: ${(r.stderr || r.error?.message || `status ${r.status}`).trim().split('\n').pop()}` };
+  return JSON.parse(r.stdout).peak_add_mul_flops_by_threads;
+}
+
 // Thread scaling side by side: `pairs` rounds, each running the native target once at every
 // thread count in turn (in reverse order every other round, so that no count always goes
 // first), so that every count sees the same load; the scale of t threads is
 // median(1-thread time) / median(t-thread time), and the range of the per-round ratios shows the
 // noise.
-async function runScaling(sampler, n, threadCounts, pairs, target) {
+async function runScaling(sampler, n, threadCounts, pairs, target, computeFloor) {
   const run = (threads, seed) => rtk.sample({ ...baseOptions(sampler, n, threads), target, seed });
   for (const t of threadCounts) await run(t, SEED + 1000); // warm-up at every count
+  const peaksBefore = computeFloor ? computePeaks(threadCounts) : null;
   const seconds = Object.fromEntries(threadCounts.map((t) => [t, []]));
   for (let r = 0; r < pairs; r++)
     for (const t of r % 2 ? [...threadCounts].reverse() : threadCounts) {
@@ -272,13 +309,23 @@ async function runScaling(sampler, n, threadCounts, pairs, target) {
       await run(t, SEED + r);
       seconds[t].push((performance.now() - t0) / 1e3);
     }
+  const peaksAfter = computeFloor ? computePeaks(threadCounts) : null;
   const perThreads = threadCounts.map((t) => {
     const med = median(seconds[t]);
     const ratios = seconds[1].map((s1, r) => s1 / seconds[t][r]);
-    return { threads: t, seconds: seconds[t], median_s: med, particle_nfe_per_s: (n * NFE) / med,
+    const out = { threads: t, seconds: seconds[t], median_s: med, particle_nfe_per_s: (n * NFE) / med,
       scale: median(seconds[1]) / med, round_ratio_min: Math.min(...ratios), round_ratio_max: Math.max(...ratios) };
+    if (computeFloor && !peaksBefore.error && !peaksAfter.error) {
+      // The whole run at its fused step's flops per particle·NFE, against the mean of the peaks.
+      out.peak_flops_before = peaksBefore[t];
+      out.peak_flops_after = peaksAfter[t];
+      out.flops_per_particle_nfe = computeFloor.flops[sampler];
+      out.floor_fraction = (out.particle_nfe_per_s * out.flops_per_particle_nfe) / (0.5 * (peaksBefore[t] + peaksAfter[t]));
+    }
+    return out;
   });
-  return { sampler, n, pairs, loadAverage: load(), perThreads };
+  const floorError = computeFloor ? (peaksBefore.error ?? peaksAfter.error) : undefined;
+  return { sampler, n, pairs, loadAverage: load(), perThreads, ...(floorError ? { floorError } : {}) };
 }
 
 // ---- peers ----------------------------------------------------------------------------------
@@ -392,6 +439,24 @@ function printScaling(scaling) {
   return lines.join('\n');
 }
 
+function printFloor(scaling, computeFloor) {
+  const lines = [`Whole runs of the scaling table against the compute floor: M particle·NFE/s x the fused step's flops per particle·NFE (${computeFloor.source}), over the peak of the same threads measured right before and after the row (bench/kernels.js --peak-only, no FMA); goal >= 50% (within 2x of the floor)`];
+  lines.push(padEnd('sampler', 9) + pad('n', 8) + pad('thr', 4) + ' |' + pad('M/s', 9) + pad('flops', 7) + pad('GFLOP/s', 9) + ' |' + pad('peak before / after', 21) + ' |' + pad('of floor', 9));
+  for (const sc of scaling) {
+    if (sc.floorError) {
+      lines.push(padEnd(sc.sampler, 9) + pad(sc.n, 8) + '     | ' + sc.floorError);
+      continue;
+    }
+    for (const p of sc.perThreads) {
+      const gflops = (p.particle_nfe_per_s * p.flops_per_particle_nfe) / 1e9;
+      lines.push(padEnd(sc.sampler, 9) + pad(sc.n, 8) + pad(p.threads, 4) + ' |' + pad((p.particle_nfe_per_s / 1e6).toFixed(2), 9) +
+        pad(p.flops_per_particle_nfe, 7) + pad(gflops.toFixed(1), 9) + ' |' +
+        pad(`${(p.peak_flops_before / 1e9).toFixed(1)} / ${(p.peak_flops_after / 1e9).toFixed(1)}`, 21) + ' |' + pad(`${(100 * p.floor_fraction).toFixed(1)}%`, 9));
+    }
+  }
+  return lines.join('\n');
+}
+
 // ---- main -----------------------------------------------------------------------------------
 
 async function main() {
@@ -411,6 +476,19 @@ async function main() {
 
   const bw = copyBandwidth();
   console.log(`memory copy bandwidth (Float64Array.set, 256 MiB, median of ${bw.seconds.length}): ${bw.copyGBs.toFixed(2)} GB/s copied (${bw.trafficGBs.toFixed(2)} GB/s read + write)`);
+  const scalingThreads = [1, ...cfg.threads.filter((t) => t > 1)];
+  // The compute peak once before any timed run (bench/kernels.js builds its binary here when
+  // needed), then beside every scaling row.
+  let computeFloor = null;
+  if (!cfg.floor) console.log('compute floor: left out (--no-floor)');
+  else if (cfg.scalingPairs > 0 && scalingThreads.length > 1) {
+    const peaks = computePeaks(scalingThreads);
+    if (peaks.error) console.log(`compute floor: skipped (${peaks.error}); the floor table stays out`);
+    else {
+      computeFloor = { ...stepFlops(), peaksAtStart: peaks };
+      console.log(`compute peak (bench/kernels.js --peak-only: independent vector adds and multiplies, no FMA): ${scalingThreads.map((t) => `${t} thread${t > 1 ? 's' : ''} ${(peaks[t] / 1e9).toFixed(1)}`).join(', ')} GFLOP/s double`);
+    }
+  }
 
   const check = checkUserMixture(target);
   console.log(`JS mixture vs native target: max relative score difference ${check.maxScoreRelDiff.toExponential(2)}, energy (up to a constant) ${check.maxEnergyRelDiff.toExponential(2)}`);
@@ -462,11 +540,10 @@ async function main() {
       }
 
   const scaling = [];
-  const scalingThreads = [1, ...cfg.threads.filter((t) => t > 1)];
   if (cfg.scalingPairs > 0 && scalingThreads.length > 1)
     for (const s of cfg.samplers)
       for (const n of cfg.n) {
-        const sc = await runScaling(s, n, scalingThreads, cfg.scalingPairs, target);
+        const sc = await runScaling(s, n, scalingThreads, cfg.scalingPairs, target, computeFloor);
         scaling.push(sc);
         log(`scaling ${s} n=${n}: ` + sc.perThreads.map((p) => `${p.threads} thr ${(p.particle_nfe_per_s / 1e6).toFixed(3)} M/s`).join(', ') + ` (load ${sc.loadAverage.toFixed(2)})`);
       }
@@ -489,6 +566,10 @@ async function main() {
   if (scaling.length) {
     console.log('');
     console.log(printScaling(scaling));
+    if (computeFloor) {
+      console.log('');
+      console.log(printFloor(scaling, computeFloor));
+    }
   }
   const loadEnd = os.loadavg();
   const elapsed = (performance.now() - started) / 1e3;
@@ -500,7 +581,7 @@ async function main() {
   const json = {
     benchmark: 'throughput', nfe: NFE, dim: D, components: K, variance: VARIANCE, dtype: 'float64', seed: SEED, config: cfg,
     header: { ...header, loadAverageEnd: loadEnd, elapsedSeconds: elapsed },
-    memoryCopy: bw, userMixtureCheck: check, samplerOptions: SAMPLER_OPTIONS, planCheck: planLine, peers, floors, rows, scaling,
+    memoryCopy: bw, computeFloor, userMixtureCheck: check, samplerOptions: SAMPLER_OPTIONS, planCheck: planLine, peers, floors, rows, scaling,
   };
   fs.mkdirSync(path.dirname(cfg.out), { recursive: true });
   fs.writeFileSync(cfg.out, JSON.stringify(json, null, 1));
