@@ -289,7 +289,8 @@ function stepFlops() {
 function computePeaks(threadCounts) {
   const r = spawnSync(process.execPath, [path.join(__dirname, 'kernels.js'), '--peak-only', '--threads', threadCounts.join(','), '--reps', '5'],
     { encoding: 'utf8' });
-  if (r.status !== 0) return { error: `bench/kernels.js --peak-only failed: ${(r.stderr || r.error?.message || `status ${r.status}`).trim().split('\n').pop()}` };
+  if (r.status !== 0)
+    return { error: `bench/kernels.js --peak-only failed (${r.error ? r.error.message : `exit status ${r.status}`}); its last line: ${(r.stderr || '').trim().split('\n').pop() || '-'}` };
   return JSON.parse(r.stdout).peak_add_mul_flops_by_threads;
 }
 
@@ -481,7 +482,9 @@ async function main() {
   // needed), then beside every scaling row.
   let computeFloor = null;
   if (!cfg.floor) console.log('compute floor: left out (--no-floor)');
-  else if (cfg.scalingPairs > 0 && scalingThreads.length > 1) {
+  else if (cfg.scalingPairs === 0 || scalingThreads.length === 1)
+    console.log('compute floor: left out (it is given for the thread-scaling rows, which need a thread count above 1 and --scaling-pairs above 0)');
+  else {
     const peaks = computePeaks(scalingThreads);
     if (peaks.error) console.log(`compute floor: skipped (${peaks.error}); the floor table stays out`);
     else {
