@@ -13,6 +13,8 @@
 const { spawnSync } = require('child_process');
 const path = require('path');
 const { makeFail, parseBenchArgs } = require('./lib/args');
+const { NFE, baseOptions } = require('./lib/pinned-plan');
+const { median } = require('./lib/stats');
 
 const USAGE = `usage: node bench/out-reuse.js [--n LIST] [--threads LIST] [--rounds R] [--runs R]
   --n LIST        particle counts (default 2000,20000,200000)
@@ -20,20 +22,13 @@ const USAGE = `usage: node bench/out-reuse.js [--n LIST] [--threads LIST] [--rou
   --rounds R      alternated rounds per row (default 8)
   --runs R        timed runs per child process (default 60 for n <= 2000, 30 up to 20000, 8 above)`;
 const fail = makeFail('out-reuse', USAGE);
-const D = 10, NFE = 64;
-
-const median = (xs) => {
-  const s = [...xs].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
-};
+const D = 10;
 
 // `runs` timed runs after one warm-up, into one `out` array when useOut; prints the median run's
 // throughput in million particle·NFE per second.
 async function child(n, threads, runs, useOut) {
   const rtk = require('..');
-  const options = { sampler: 'rtk-mala', nfe: NFE, particles: n, threads, dtype: 'float64', segments: 3, grid: 'uniform',
-    warmStart: 'tweedie', targetAccept: 0.6, stepSize: 'auto', target: rtk.GaussianMixture.paperTarget() };
+  const options = { ...baseOptions('rtk-mala', n, threads), target: rtk.GaussianMixture.paperTarget() };
   const out = useOut ? new Float64Array(n * D) : undefined;
   await rtk.sample({ ...options, seed: 1, out });
   const ms = [];

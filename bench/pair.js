@@ -17,6 +17,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { addonCompileFlags } = require('./lib/addon-flags');
 const { makeFail, parseBenchArgs } = require('./lib/args');
+const { median } = require('./lib/stats');
 
 const root = path.resolve(__dirname, '..');
 const outDir = path.join(__dirname, 'out');
@@ -85,11 +86,6 @@ function build(o) {
   const r = spawnSync(cxx, args, { stdio: 'inherit' });
   if (r.error || r.status !== 0) fail(`the build failed${r.error ? `: ${r.error.message}` : ''}`);
   return binary;
-}
-
-function median(values) {
-  const v = [...values].sort((x, y) => x - y), mid = v.length >> 1;
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
 function run(binary, o, n, threads, first) {

@@ -21,6 +21,7 @@ const path = require('path');
 const { performance } = require('perf_hooks');
 const rtk = require('..');
 const { buildExamplePlugin, sharedLibraryName } = require('../scripts/build-example-plugin');
+const { median } = require('./lib/stats');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,11 +56,6 @@ const variants = [
   ['plugin', { target: plugin }],
   ['JS score', { score: jsScore, dim: d }],
 ];
-
-function median(xs) {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
-}
 
 async function main() {
   const load = () => os.loadavg()[0].toFixed(2);

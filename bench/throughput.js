@@ -29,6 +29,8 @@ const path = require('path');
 const { performance } = require('perf_hooks');
 const rtk = require('..');
 const { makeFail, parseBenchArgs } = require('./lib/args');
+const { NFE, TARGET_ACCEPT, SAMPLER_OPTIONS, baseOptions } = require('./lib/pinned-plan');
+const { median } = require('./lib/stats');
 
 const USAGE = `usage: node bench/throughput.js [--quick] [--n LIST] [--threads LIST] [--reps R]
                                [--samplers LIST] [--no-numpy] [--no-torch] [--no-install]
@@ -48,17 +50,7 @@ const USAGE = `usage: node bench/throughput.js [--quick] [--n LIST] [--threads L
   --out FILE       JSON output (default bench/out/throughput.json)`;
 const fail = makeFail('throughput', USAGE);
 
-const NFE = 64;
 const SEED = 1;
-// The algorithm both sides run, pinned rather than left to the library's defaults (which may
-// move): RTK-MALA on the 'segments' schedule (3 uniform segments at NFE 64, Tweedie warm start,
-// step size adapted towards TARGET_ACCEPT), DDPM on the geometric grid down to 1e-3 plus the
-// final Tweedie denoise. The peers mirror exactly this (bench/peers/common.py).
-const TARGET_ACCEPT = 0.6;
-const SAMPLER_OPTIONS = {
-  'rtk-mala': { segments: 3, grid: 'uniform', warmStart: 'tweedie', targetAccept: TARGET_ACCEPT, stepSize: 'auto' },
-  ddpm: { grid: 'geometric', tMin: 1e-3, finalDenoise: true },
-};
 const D = 10;
 const K = 12;
 const VARIANCE = 0.007;
@@ -85,11 +77,6 @@ function parseArgs(argv) {
   return a;
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
-};
 const load = () => os.loadavg()[0];
 const log = (...m) => console.error('[throughput]', ...m);
 
@@ -208,8 +195,6 @@ function checkUserMixture(target) {
 }
 
 // ---- ours -----------------------------------------------------------------------------------
-
-const baseOptions = (sampler, n, threads) => ({ sampler, nfe: NFE, particles: n, threads, dtype: 'float64', ...SAMPLER_OPTIONS[sampler] });
 
 async function runOurs(kind, sampler, n, threads, reps, target) {
   const base = baseOptions(sampler, n, threads);
