@@ -7,7 +7,6 @@
 import type { Real } from './native';
 
 export interface ScoreBuffers {
-  dtype: 'float64' | 'float32';
   x: Real;
   score: Real;
   energy: Real | null;
@@ -26,7 +25,7 @@ export function takeScoreBuffers(dtype: 'float64' | 'float32', values: number, e
   const k = kept;
   if (
     k !== null &&
-    k.dtype === dtype &&
+    k.x instanceof (dtype === 'float32' ? Float32Array : Float64Array) &&
     k.x.length === values &&
     k.score.length === values &&
     (energyValues > 0 ? k.energy !== null && k.energy.length === energyValues : k.energy === null)
@@ -35,7 +34,7 @@ export function takeScoreBuffers(dtype: 'float64' | 'float32', values: number, e
     return k;
   }
   const make = (n: number): Real => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
-  return { dtype, x: make(values), score: make(values), energy: energyValues > 0 ? make(energyValues) : null };
+  return { x: make(values), score: make(values), energy: energyValues > 0 ? make(energyValues) : null };
 }
 
 /** Gives a set back when its run has ended: kept for the next run unless it is too large. */
