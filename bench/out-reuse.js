@@ -10,8 +10,8 @@
 //   node bench/out-reuse.js [--n 2000,20000,200000] [--threads 1,2] [--rounds 8] [--runs R]
 //
 // Needs the built package (`npm run build`).
-const { spawnSync } = require('child_process');
 const path = require('path');
+const { alternateRounds, childJson } = require('./lib/alternate');
 const { makeFail, parseBenchArgs } = require('./lib/args');
 const { NFE, baseOptions } = require('./lib/pinned-plan');
 const { median } = require('./lib/stats');
@@ -42,11 +42,7 @@ async function child(n, threads, runs, useOut) {
 
 // One child process's throughput, or a failure that ends the bench.
 function inChild(n, threads, runs, into) {
-  const r = spawnSync(process.execPath, [__filename, '--child', n, threads, runs, into].map(String), {
-    encoding: 'utf8', cwd: path.join(__dirname, '..'), maxBuffer: 1 << 20,
-  });
-  if (r.status !== 0) fail(`child (n ${n}, ${threads} threads, ${into}) failed: ${(r.stderr || '').trim().split('\n').pop()}`);
-  return JSON.parse(r.stdout).mps;
+  return childJson(__filename, ['--child', n, threads, runs, into], path.join(__dirname, '..'), fail, `n ${n}, ${threads} threads, ${into}`).mps;
 }
 
 function main() {
@@ -67,11 +63,7 @@ function main() {
   for (const n of ns) {
     for (const threads of threadCounts) {
       const runs = runsGiven ?? (n <= 2000 ? 60 : n <= 20000 ? 30 : 8);
-      const fresh = [], reused = [];
-      for (let round = 0; round < rounds; round++) {
-        const order = round % 2 === 0 ? ['new', 'out'] : ['out', 'new'];
-        for (const into of order) (into === 'out' ? reused : fresh).push(inChild(n, threads, runs, into));
-      }
+      const [fresh, reused] = alternateRounds(rounds, ['new', 'out'], (into) => inChild(n, threads, runs, into));
       const ratios = reused.map((r, i) => r / fresh[i]);
       console.log(`${String(n).padEnd(8)} ${String(threads).padStart(7)} | ${String(runs).padStart(14)} | ${median(fresh).toFixed(2).padStart(13)} | ${median(reused).toFixed(2).padStart(11)} | ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})`);
     }
