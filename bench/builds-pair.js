@@ -14,10 +14,12 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const { alternateRounds, childJson } = require('./lib/alternate');
+const { alternateRounds } = require('./lib/alternate');
+const { childJson } = require('./lib/child');
 const { makeFail, parseBenchArgs } = require('./lib/args');
 const { NFE, SAMPLER_OPTIONS, baseOptions } = require('./lib/pinned-plan');
 const { median } = require('./lib/stats');
+const { medianRunThroughput } = require('./lib/timed-runs');
 
 const USAGE = `usage: node bench/builds-pair.js --b PACKAGE [--a PACKAGE] [--samplers LIST] [--n LIST]
                                [--threads LIST] [--rounds R] [--runs R]
@@ -29,23 +31,17 @@ const USAGE = `usage: node bench/builds-pair.js --b PACKAGE [--a PACKAGE] [--sam
   --rounds R      alternated rounds per row (default 10)
   --runs R        timed runs per child process (default 60 for n <= 2000, 20 up to 20000, 6 above)`;
 const fail = makeFail('builds-pair', USAGE);
-const SEED = 2;
 
 // In a child: one warm-up run, then `runs` timed runs of one build; prints the median run's
 // throughput (million particle·NFE per second) and a digest of the first timed run's samples.
 async function child(pkg, sampler, n, threads, runs) {
   const rtk = require(pkg);
   const options = { ...baseOptions(sampler, n, threads), target: rtk.GaussianMixture.paperTarget() };
-  await rtk.sample({ ...options, seed: SEED - 1 });
-  const ms = [];
   let digest;
-  for (let run = 0; run < runs; run++) {
-    const t0 = performance.now();
-    const r = await rtk.sample({ ...options, seed: SEED + run });
-    ms.push(performance.now() - t0);
-    if (run === 0) digest = crypto.createHash('sha256').update(new Uint8Array(r.samples.buffer, r.samples.byteOffset, r.samples.byteLength)).digest('hex');
-  }
-  process.stdout.write(JSON.stringify({ mps: (n * NFE) / median(ms) / 1e3, digest }));
+  const mps = await medianRunThroughput(rtk, options, runs, (r) => {
+    digest = crypto.createHash('sha256').update(new Uint8Array(r.samples.buffer, r.samples.byteOffset, r.samples.byteLength)).digest('hex');
+  });
+  process.stdout.write(JSON.stringify({ mps, digest }));
 }
 
 // The package directory given as --a or --b, resolved, checked to load as a built package.
@@ -87,7 +83,7 @@ function main() {
   if (!values.b) fail('--b PACKAGE is required (a built copy of this package, e.g. a git worktree after npm install)');
   const a = packageDir('a', values.a ?? path.join(__dirname, '..')), b = packageDir('b', values.b);
   const samplers = values.samplers ? values.samplers.split(',').map((s) => s.trim()) : ['rtk-mala'];
-  for (const s of samplers) if (!SAMPLER_OPTIONS[s]) fail(`--samplers: expected some of ${Object.keys(SAMPLER_OPTIONS).join(', ')}, got ${s}`);
+  for (const s of samplers) if (!Object.hasOwn(SAMPLER_OPTIONS, s)) fail(`--samplers: expected some of ${Object.keys(SAMPLER_OPTIONS).join(', ')}, got ${s}`);
   const ns = ints('n', 8) ?? [20000], threadCounts = ints('threads', 1) ?? [1, 2];
   const rounds = int('rounds', 1) ?? 10, runsGiven = int('runs', 1);
 

@@ -11,10 +11,12 @@
 //
 // Needs the built package (`npm run build`).
 const path = require('path');
-const { alternateRounds, childJson } = require('./lib/alternate');
+const { alternateRounds } = require('./lib/alternate');
+const { childJson } = require('./lib/child');
 const { makeFail, parseBenchArgs } = require('./lib/args');
 const { NFE, baseOptions } = require('./lib/pinned-plan');
 const { median } = require('./lib/stats');
+const { medianRunThroughput } = require('./lib/timed-runs');
 
 const USAGE = `usage: node bench/out-reuse.js [--n LIST] [--threads LIST] [--rounds R] [--runs R]
   --n LIST        particle counts (default 2000,20000,200000)
@@ -28,16 +30,9 @@ const D = 10;
 // throughput in million particle·NFE per second.
 async function child(n, threads, runs, useOut) {
   const rtk = require('..');
-  const options = { ...baseOptions('rtk-mala', n, threads), target: rtk.GaussianMixture.paperTarget() };
   const out = useOut ? new Float64Array(n * D) : undefined;
-  await rtk.sample({ ...options, seed: 1, out });
-  const ms = [];
-  for (let run = 0; run < runs; run++) {
-    const t0 = performance.now();
-    await rtk.sample({ ...options, seed: 2 + run, out });
-    ms.push(performance.now() - t0);
-  }
-  process.stdout.write(JSON.stringify({ mps: (n * NFE) / median(ms) / 1e3 }));
+  const options = { ...baseOptions('rtk-mala', n, threads), target: rtk.GaussianMixture.paperTarget(), out };
+  process.stdout.write(JSON.stringify({ mps: await medianRunThroughput(rtk, options, runs) }));
 }
 
 // One child process's throughput, or a failure that ends the bench.

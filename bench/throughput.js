@@ -29,6 +29,7 @@ const path = require('path');
 const { performance } = require('perf_hooks');
 const rtk = require('..');
 const { makeFail, parseBenchArgs } = require('./lib/args');
+const { spawnJson } = require('./lib/child');
 const { NFE, TARGET_ACCEPT, SAMPLER_OPTIONS, baseOptions } = require('./lib/pinned-plan');
 const { median } = require('./lib/stats');
 
@@ -69,7 +70,7 @@ function parseArgs(argv) {
     torch: !values['no-torch'], install: !values['no-install'], floor: !values['no-floor'], out: values.out ?? 'bench/out/throughput.json' };
   if (values.samplers !== undefined) {
     a.samplers = values.samplers.split(',').map((s) => s.trim());
-    for (const s of a.samplers) if (s !== 'rtk-mala' && s !== 'ddpm') fail(`--samplers: rtk-mala or ddpm, got ${s}`);
+    for (const s of a.samplers) if (!Object.hasOwn(SAMPLER_OPTIONS, s)) fail(`--samplers: ${Object.keys(SAMPLER_OPTIONS).join(' or ')}, got ${s}`);
   }
   a.n ??= a.quick ? [2000, 20000] : [2000, 20000, 200000];
   a.threads ??= a.quick ? [2] : [1, 2];
@@ -272,11 +273,8 @@ function stepFlops() {
 // --peak-only: independent 512-bit vector adds and multiplies on all the threads at once, no
 // FMA, the best of 5 repetitions), keyed by thread count; or { error }.
 function computePeaks(threadCounts) {
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'kernels.js'), '--peak-only', '--threads', threadCounts.join(','), '--reps', '5'],
-    { encoding: 'utf8' });
-  if (r.status !== 0)
-    return { error: `bench/kernels.js --peak-only failed (${r.error ? r.error.message : `exit status ${r.status}`}); its last line: ${(r.stderr || '').trim().split('\n').pop() || '-'}` };
-  return JSON.parse(r.stdout).peak_add_mul_flops_by_threads;
+  const r = spawnJson(path.join(__dirname, 'kernels.js'), ['--peak-only', '--threads', threadCounts.join(','), '--reps', '5']);
+  return r.error ? { error: `bench/kernels.js --peak-only ${r.error}` } : r.json.peak_add_mul_flops_by_threads;
 }
 
 // Thread scaling side by side: `pairs` rounds, each running the native target once at every
